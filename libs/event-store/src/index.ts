@@ -1,0 +1,6 @@
+export * from './port';
+export * from './errors';
+export { uuidv7, isUuid } from './uuid-v7';
+export { SqliteEventStore, type SqliteEventStoreOptions, type SynchronousMode } from './sqlite/sqlite-event-store';
+export { SCHEMA_VERSION, UnsupportedSchemaError } from './sqlite/schema';
+export { eventStoreConfigFromEnv, openEventStore, type EventStoreConfig } from './config';

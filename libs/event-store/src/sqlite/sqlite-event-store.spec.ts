@@ -1,0 +1,162 @@
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import {
+  DuplicateEventIdError,
+  EventStoreUnavailableError,
+  SubscriptionDroppedError,
+} from '../errors';
+import type { RecordedEvent } from '../port';
+import { describeEventStoreContract } from '../testing/event-store.contract';
+import { SCHEMA_VERSION, UnsupportedSchemaError } from './schema';
+import { SqliteEventStore } from './sqlite-event-store';
+
+const dir = mkdtempSync(join(tmpdir(), 'sroi-sqlite-store-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const contractFile = join(dir, 'contract', 'events.sqlite');
+describeEventStoreContract('sqlite', {
+  open: async () => new SqliteEventStore({ path: contractFile }),
+  config: () => ({ engine: 'sqlite', path: contractFile, synchronous: 'FULL' }),
+  integrityCheck: async () => {
+    const store = new SqliteEventStore({ path: contractFile });
+    try {
+      return store.integrityCheck();
+    } finally {
+      await store.close();
+    }
+  },
+  consecutivePositions: true,
+});
+
+describe('SQLite engine', () => {
+  let file: string;
+  beforeEach(() => {
+    file = join(dir, randomUUID(), 'events.sqlite');
+  });
+
+  it('creates the file, its folder and the schema on first use, with a schema version', async () => {
+    const store = new SqliteEventStore({ path: file });
+    await store.close();
+    const raw = new Database(file, { readonly: true });
+    expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    raw.close();
+  });
+
+  it('runs a new connection with synchronous=FULL by default, and as configured', async () => {
+    const durable = new SqliteEventStore({ path: file });
+    expect(durable.synchronousMode()).toBe(2);
+    await durable.close();
+    const relaxed = new SqliteEventStore({ path: file, synchronous: 'NORMAL' });
+    expect(relaxed.synchronousMode()).toBe(1);
+    await relaxed.close();
+    // What better-sqlite3 would run with if the store did not set it: the reason it does.
+    const raw = new Database(file);
+    expect(raw.pragma('synchronous', { simple: true })).not.toBe(2);
+    raw.close();
+  });
+
+  it('refuses a file written by a newer schema instead of misreading it', async () => {
+    mkdirSync(dirname(file), { recursive: true });
+    const newer = new Database(file);
+    newer.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    newer.close();
+    expect(() => new SqliteEventStore({ path: file })).toThrow(UnsupportedSchemaError);
+  });
+
+  it('keeps everything when the file is closed and opened again', async () => {
+    const first = new SqliteEventStore({ path: file });
+    for (let i = 0; i < 20; i++) {
+      await first.appendToStream(`contract-${i % 4}`, [{ type: 'Appended', data: { i }, metadata: { actor: 'a' } }]);
+    }
+    const before = await collect(first.readAll());
+    await first.close();
+    const second = new SqliteEventStore({ path: file });
+    expect(await collect(second.readAll())).toEqual(before);
+    expect((await second.appendToStream('contract-0', [{ type: 'Next', data: {} }], { expectedRevision: 4n })).position).toBe(21n);
+    await second.close();
+  });
+
+  it('refuses an event id already used in another stream, and writes nothing of that append', async () => {
+    const store = new SqliteEventStore({ path: file });
+    const id = randomUUID();
+    await store.appendToStream('a', [{ id, type: 'A', data: {} }]);
+    await expect(
+      store.appendToStream('b', [{ type: 'B1', data: {} }, { id, type: 'B2', data: {} }]),
+    ).rejects.toBeInstanceOf(DuplicateEventIdError);
+    expect(await collect(store.readAll())).toHaveLength(1);
+    await store.close();
+  });
+
+  it('waits for a writer of another connection instead of failing with SQLITE_BUSY', async () => {
+    const store = new SqliteEventStore({ path: file });
+    await store.appendToStream('a', [{ type: 'A', data: {} }]);
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE');
+    setTimeout(() => other.exec('COMMIT'), 400);
+    const started = Date.now();
+    await expect(store.appendToStream('a', [{ type: 'B', data: {} }], { expectedRevision: 0n })).resolves.toMatchObject({
+      nextExpectedRevision: 1n,
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    other.close();
+    await store.close();
+  });
+
+  it('gives up on a lock held too long with a typed error, not SQLITE_BUSY', async () => {
+    const store = new SqliteEventStore({ path: file, lockWaitMs: 300 });
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE');
+    const error = await store.appendToStream('a', [{ type: 'A', data: {} }]).catch((e: unknown) => e);
+    other.exec('ROLLBACK');
+    other.close();
+    expect(error).toBeInstanceOf(EventStoreUnavailableError);
+    await expect(store.readStream('a')).rejects.toMatchObject({ code: 'stream-not-found' });
+    await store.close();
+  });
+
+  it('records instants that never go backwards in position order', async () => {
+    const store = new SqliteEventStore({ path: file });
+    for (let i = 0; i < 50; i++) await store.appendToStream(`s-${i % 5}`, [{ type: 'T', data: {} }]);
+    const instants = (await collect(store.readAll())).map((e) => e.recordedAt);
+    expect([...instants].sort()).toEqual(instants);
+    await store.close();
+  });
+
+  it('ends a subscription with an error when its connection fails, never silently', async () => {
+    const store = new SqliteEventStore({ path: file, pollIntervalMs: 10 });
+    await store.appendToStream('a', [{ type: 'A', data: {} }]);
+    const subscription = store.subscribeToAll();
+    const received: RecordedEvent[] = [];
+    const consumed = (async () => {
+      for await (const e of subscription) received.push(e);
+    })();
+    await new Promise((r) => setTimeout(r, 50));
+    // Break the connection under the subscription (as a disk failure would).
+    (store as unknown as { db: Database.Database }).db.close();
+    await expect(consumed).rejects.toBeInstanceOf(SubscriptionDroppedError);
+    expect(received.map((e) => e.type)).toEqual(['A']);
+    await store.close();
+  });
+
+  it('ends subscriptions normally when the store is closed', async () => {
+    const store = new SqliteEventStore({ path: file });
+    const subscription = store.subscribeToAll();
+    const consumed = (async () => {
+      for await (const _ of subscription) {
+        /* nothing arrives */
+      }
+    })();
+    await store.close();
+    await expect(consumed).resolves.toBeUndefined();
+  });
+});
+
+async function collect(iterable: AsyncIterable<RecordedEvent>): Promise<RecordedEvent[]> {
+  const events: RecordedEvent[] = [];
+  for await (const e of iterable) events.push(e);
+  return events;
+}

@@ -1,0 +1,424 @@
+import Database from 'better-sqlite3';
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  DuplicateEventIdError,
+  EventStoreUnavailableError,
+  InvalidAppendError,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+} from '../errors';
+import type {
+  AllFilter,
+  AllSubscription,
+  AppendOptions,
+  AppendResult,
+  EventData,
+  EventStore,
+  ExpectedRevision,
+  JsonObject,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+} from '../port';
+import { isUuid, uuidv7 } from '../uuid-v7';
+import { migrate } from './schema';
+import { PollingAllSubscription } from './polling-subscription';
+
+export type SynchronousMode = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
+
+export interface SqliteEventStoreOptions {
+  /** Path of the database file; its folder is created when missing. */
+  path: string;
+  /**
+   * Durability of a commit. better-sqlite3 builds SQLite so that WAL runs at NORMAL, which can
+   * lose acknowledged commits on power loss; the store runs at FULL unless told otherwise.
+   */
+  synchronous?: SynchronousMode;
+  /** How long SQLite itself waits for another writer before handing back SQLITE_BUSY (ms). */
+  busyTimeoutMs?: number;
+  /** How long an append keeps retrying a locked database, asynchronously, before it gives up (ms). */
+  lockWaitMs?: number;
+  /** How often a live subscription looks for commits made by other processes (ms). */
+  pollIntervalMs?: number;
+  /** Events fetched per query when reading the global log. */
+  pageSize?: number;
+}
+
+interface EventRow {
+  position: bigint;
+  stream_id: string;
+  revision: bigint;
+  event_id: string;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: string;
+}
+
+interface StoredId {
+  stream_id: string;
+  revision: bigint;
+}
+
+/**
+ * Commits of this process wake its subscriptions at once; commits of other processes are found
+ * by polling. One emitter per database file, shared by every store instance of the process.
+ */
+const commitSignals = new Map<string, EventEmitter>();
+function commitSignalFor(file: string): EventEmitter {
+  let signal = commitSignals.get(file);
+  if (!signal) {
+    signal = new EventEmitter();
+    signal.setMaxListeners(0);
+    commitSignals.set(file, signal);
+  }
+  return signal;
+}
+
+const SELECT_COLUMNS = 'position, stream_id, revision, event_id, type, data, metadata, recorded_at';
+
+export class SqliteEventStore implements EventStore {
+  readonly engine = 'sqlite' as const;
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly lockWaitMs: number;
+  private readonly pollIntervalMs: number;
+  private readonly pageSize: number;
+  private readonly commitSignal: EventEmitter;
+  private readonly subscriptions = new Set<PollingAllSubscription>();
+  private closed = false;
+
+  private readonly lastOfStream: Database.Statement<[string], { revision: bigint; position: bigint }>;
+  private readonly findId: Database.Statement<[string], StoredId>;
+  private readonly idsInRange: Database.Statement<[string, bigint, bigint], { event_id: string; position: bigint }>;
+  private readonly lastRecordedAt: Database.Statement<[], { recorded_at: string }>;
+  private readonly insert: Database.Statement<[string, bigint, string, string, string, string, string]>;
+  private readonly head: Database.Statement<[], { position: bigint }>;
+  private readonly appendTransaction: (
+    streamId: string,
+    events: EventData[],
+    expected: ExpectedRevision,
+    mayBeRetry: boolean,
+  ) => AppendResult;
+
+  constructor(options: SqliteEventStoreOptions) {
+    this.path = resolve(options.path);
+    this.lockWaitMs = options.lockWaitMs ?? 30_000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 50;
+    this.pageSize = options.pageSize ?? 1000;
+    mkdirSync(dirname(this.path), { recursive: true });
+    this.db = new Database(this.path);
+    this.db.defaultSafeIntegers(true);
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 100}`);
+    withBusyRetrySync(() => this.db.pragma('journal_mode = WAL'), this.lockWaitMs);
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    withBusyRetrySync(() => migrate(this.db), this.lockWaitMs);
+    this.commitSignal = commitSignalFor(this.path);
+
+    this.lastOfStream = this.db.prepare(
+      'SELECT revision, position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
+    );
+    this.findId = this.db.prepare('SELECT stream_id, revision FROM events WHERE event_id = ?');
+    this.idsInRange = this.db.prepare(
+      'SELECT event_id, position FROM events WHERE stream_id = ? AND revision BETWEEN ? AND ? ORDER BY revision',
+    );
+    this.lastRecordedAt = this.db.prepare('SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1');
+    this.insert = this.db.prepare(
+      'INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.head = this.db.prepare('SELECT position FROM events ORDER BY position DESC LIMIT 1');
+    const append = this.db.transaction(this.appendInTransaction.bind(this));
+    this.appendTransaction = (streamId, events, expected, mayBeRetry) =>
+      append.immediate(streamId, events, expected, mayBeRetry);
+  }
+
+  /** The synchronous mode the connection actually runs with (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA). */
+  synchronousMode(): number {
+    return Number(this.db.pragma('synchronous', { simple: true }));
+  }
+
+  /** `PRAGMA integrity_check`: 'ok' when the file is sound. */
+  integrityCheck(): string {
+    return String(this.db.pragma('integrity_check', { simple: true }));
+  }
+
+  async appendToStream(streamId: string, events: EventData[], options: AppendOptions = {}): Promise<AppendResult> {
+    this.assertOpen();
+    const expected = options.expectedRevision ?? 'any';
+    validateAppend(streamId, events, expected);
+    const prepared = events.map((event) => ({ ...event, id: event.id?.toLowerCase() ?? uuidv7() }));
+    // A freshly generated id cannot be a retry: skip the idempotency look-up for it.
+    const mayBeRetry = events[0].id !== undefined;
+    const deadline = Date.now() + this.lockWaitMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = this.appendTransaction(streamId, prepared, expected, mayBeRetry);
+        this.commitSignal.emit('commit');
+        return result;
+      } catch (error) {
+        if (!isBusy(error)) throw error;
+        if (Date.now() >= deadline) {
+          throw new EventStoreUnavailableError(`The event store stayed locked for ${this.lockWaitMs} ms`, {
+            cause: error,
+          });
+        }
+        // Another process holds the write lock: wait without blocking the event loop.
+        await sleep(Math.min(5 * 2 ** Math.min(attempt, 6), 200) * (0.5 + Math.random()));
+        this.assertOpen();
+      }
+    }
+  }
+
+  private appendInTransaction(
+    streamId: string,
+    events: EventData[],
+    expected: ExpectedRevision,
+    mayBeRetry: boolean,
+  ): AppendResult {
+    const last = this.lastOfStream.get(streamId);
+    if (mayBeRetry) {
+      const retried = this.findIdempotentRetry(streamId, events, expected, last);
+      if (retried) return retried;
+    }
+
+    const actual = last ? last.revision : 'no_stream';
+    if (!expectationHolds(expected, actual)) {
+      throw new WrongExpectedVersionError(streamId, expected, actual);
+    }
+
+    const recordedAt = this.nextRecordedAt();
+    let revision = last ? last.revision : -1n;
+    let position = 0n;
+    for (const event of events) {
+      revision++;
+      try {
+        const info = this.insert.run(
+          streamId,
+          revision,
+          event.id as string,
+          event.type,
+          JSON.stringify(event.data),
+          JSON.stringify(event.metadata ?? {}),
+          recordedAt,
+        );
+        position = BigInt(info.lastInsertRowid);
+      } catch (error) {
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+          throw new DuplicateEventIdError(event.id as string, streamId);
+        }
+        throw error;
+      }
+    }
+    return { nextExpectedRevision: revision, position };
+  }
+
+  /**
+   * EventStoreDB's idempotency: when the first event's id is already in this stream, at the place
+   * the same expectation would have put it, and the following ids match, the earlier append is
+   * answered again and nothing is written.
+   */
+  private findIdempotentRetry(
+    streamId: string,
+    events: EventData[],
+    expected: ExpectedRevision,
+    last: { revision: bigint } | undefined,
+  ): AppendResult | undefined {
+    const first = this.findId.get(events[0].id as string);
+    if (!first) return undefined;
+    if (first.stream_id !== streamId) throw new DuplicateEventIdError(events[0].id as string, streamId);
+    const from = first.revision;
+    const placeMatches =
+      expected === 'any' ||
+      expected === 'stream_exists' ||
+      (expected === 'no_stream' && from === 0n) ||
+      (typeof expected === 'bigint' && from === expected + 1n);
+    const to = from + BigInt(events.length) - 1n;
+    const stored = placeMatches ? this.idsInRange.all(streamId, from, to) : [];
+    const sameIds = stored.length === events.length && stored.every((row, i) => row.event_id === events[i].id);
+    if (sameIds) return { nextExpectedRevision: to, position: stored[stored.length - 1].position };
+    // The ids were written by another append: report the conflict the caller can act on.
+    const actual = last ? last.revision : 'no_stream';
+    if (!expectationHolds(expected, actual)) throw new WrongExpectedVersionError(streamId, expected, actual);
+    throw new DuplicateEventIdError(events[0].id as string, streamId);
+  }
+
+  /** Recording instants never go backwards in position order, even if the wall clock does. */
+  private nextRecordedAt(): string {
+    const now = new Date().toISOString();
+    const previous = this.lastRecordedAt.get()?.recorded_at;
+    return previous !== undefined && previous > now ? previous : now;
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const direction = options.direction ?? 'forwards';
+    const from = options.fromRevision ?? (direction === 'forwards' ? 'start' : 'end');
+    const conditions = ['stream_id = ?'];
+    const params: (string | bigint | number)[] = [streamId];
+    if (typeof from === 'bigint') {
+      conditions.push(direction === 'forwards' ? 'revision >= ?' : 'revision <= ?');
+      params.push(from);
+    } else if (from === 'end' && direction === 'forwards') {
+      conditions.push('0');
+    }
+    let sql = `SELECT ${SELECT_COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ORDER BY revision ${
+      direction === 'forwards' ? 'ASC' : 'DESC'
+    }`;
+    if (options.maxCount !== undefined) {
+      sql += ' LIMIT ?';
+      params.push(options.maxCount);
+    }
+    const rows = this.db.prepare<unknown[], EventRow>(sql).all(...params);
+    if (rows.length === 0 && !this.lastOfStream.get(streamId)) throw new StreamNotFoundError(streamId);
+    return rows.map(toRecordedEvent);
+  }
+
+  readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    this.assertOpen();
+    const store = this;
+    const max = options.maxCount ?? Number.POSITIVE_INFINITY;
+    const page = this.pageReader(options.filter);
+    return {
+      async *[Symbol.asyncIterator]() {
+        let after = options.after === undefined || options.after === 'start' ? 0n : options.after;
+        let delivered = 0;
+        while (delivered < max) {
+          store.assertOpen();
+          const rows = page(after, Math.min(store.pageSize, max - delivered));
+          for (const row of rows) yield toRecordedEvent(row);
+          delivered += rows.length;
+          if (rows.length < store.pageSize) return;
+          after = rows[rows.length - 1].position;
+        }
+      },
+    };
+  }
+
+  /** A function reading the next page of the global log after a position, with the filter applied. */
+  pageReader(filter: AllFilter = {}): (after: bigint, limit: number) => EventRow[] {
+    const conditions = ['position > ?'];
+    const filterParams: string[] = [];
+    if (filter.streamPrefixes?.length) {
+      conditions.push(`(${filter.streamPrefixes.map(() => 'stream_id GLOB ?').join(' OR ')})`);
+      filterParams.push(...filter.streamPrefixes.map((prefix) => `${escapeGlob(prefix)}*`));
+    }
+    if (filter.eventTypes?.length) {
+      conditions.push(`type IN (${filter.eventTypes.map(() => '?').join(', ')})`);
+      filterParams.push(...filter.eventTypes);
+    }
+    const statement = this.db.prepare<unknown[], EventRow>(
+      `SELECT ${SELECT_COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ORDER BY position LIMIT ?`,
+    );
+    return (after, limit) => statement.all(after, ...filterParams, limit);
+  }
+
+  async headPosition(): Promise<bigint | null> {
+    this.assertOpen();
+    return this.head.get()?.position ?? null;
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
+    this.assertOpen();
+    const subscription = new PollingAllSubscription({
+      after: options.after === undefined || options.after === 'start' ? 0n : options.after,
+      readPage: this.pageReader(options.filter),
+      pageSize: this.pageSize,
+      pollIntervalMs: this.pollIntervalMs,
+      commitSignal: this.commitSignal,
+      toRecordedEvent,
+      onEnd: (s) => this.subscriptions.delete(s),
+    });
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    this.closed = true;
+    this.db.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventStoreUnavailableError('The event store is closed');
+  }
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    streamId: row.stream_id,
+    revision: row.revision,
+    position: row.position,
+    id: row.event_id,
+    type: row.type,
+    data: JSON.parse(row.data),
+    metadata: JSON.parse(row.metadata) as JsonObject,
+    recordedAt: row.recorded_at,
+  };
+}
+
+export function expectationHolds(expected: ExpectedRevision, actual: bigint | 'no_stream'): boolean {
+  if (expected === 'any') return true;
+  if (expected === 'no_stream') return actual === 'no_stream';
+  if (expected === 'stream_exists') return actual !== 'no_stream';
+  return actual === expected;
+}
+
+export function validateAppend(streamId: string, events: EventData[], expected: ExpectedRevision): void {
+  if (typeof streamId !== 'string' || streamId.length === 0) {
+    throw new InvalidAppendError('A stream id must be a non-empty string');
+  }
+  if (streamId.startsWith('$')) {
+    throw new InvalidAppendError(`Stream ids starting with '$' are reserved for the system: '${streamId}'`);
+  }
+  if (!Array.isArray(events) || events.length === 0) {
+    throw new InvalidAppendError('An append needs at least one event');
+  }
+  if (typeof expected === 'bigint' && expected < 0n) {
+    throw new InvalidAppendError(`An expected revision cannot be negative: ${expected}`);
+  }
+  const ids = new Set<string>();
+  for (const event of events) {
+    if (typeof event.type !== 'string' || event.type.length === 0) {
+      throw new InvalidAppendError('Every event needs a non-empty type');
+    }
+    if (event.id !== undefined) {
+      if (!isUuid(event.id)) throw new InvalidAppendError(`Event id is not a UUID: '${event.id}'`);
+      const id = event.id.toLowerCase();
+      if (ids.has(id)) throw new InvalidAppendError(`Event id ${id} appears twice in one append`);
+      ids.add(id);
+    }
+    if (event.data === undefined) throw new InvalidAppendError(`Event '${event.type}' has no data`);
+  }
+}
+
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[]/g, (c) => `[${c}]`);
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+/** For start-up only (opening, migrating): a short synchronous retry while another process holds the lock. */
+function withBusyRetrySync<T>(work: () => T, lockWaitMs: number): T {
+  const deadline = Date.now() + lockWaitMs;
+  for (;;) {
+    try {
+      return work();
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= deadline) {
+        if (isBusy(error)) {
+          throw new EventStoreUnavailableError(`The event store stayed locked for ${lockWaitMs} ms`, { cause: error });
+        }
+        throw error;
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 + Math.random() * 20);
+    }
+  }
+}

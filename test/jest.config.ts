@@ -1,0 +1,6 @@
+export default {
+  displayName: 'workspace',
+  preset: '../jest.preset.js',
+  rootDir: '.',
+  testPathIgnorePatterns: ['/bench/'],
+};
