@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { EventStoreDbEventStore } from './eventstoredb';
 import type { EventStore } from './port';
 import { SqliteEventStore, type SynchronousMode } from './sqlite/sqlite-event-store';
 
@@ -26,7 +27,5 @@ export function eventStoreConfigFromEnv(env: NodeJS.ProcessEnv = process.env): E
 
 export async function openEventStore(config: EventStoreConfig = eventStoreConfigFromEnv()): Promise<EventStore> {
   if (config.engine === 'sqlite') return new SqliteEventStore({ path: config.path, synchronous: config.synchronous });
-  // Loaded only when chosen: the gRPC client is heavy and the embedded default does not need it.
-  const { EventStoreDbEventStore } = await import('./eventstoredb');
   return EventStoreDbEventStore.fromConnectionString(config.connectionString);
 }

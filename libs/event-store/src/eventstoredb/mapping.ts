@@ -86,15 +86,21 @@ export function positionToClient(position: bigint): Position {
 }
 
 /**
+ * Whether a commit position is one the server actually reported. An unset protobuf field reads
+ * as 0 (the client then reports `{ commit: 0n, prepare: 0n }`), and no event can sit at log
+ * position 0, which holds the log's first epoch record; max uint64 means "unknown".
+ */
+function isKnownPosition(commit: bigint | undefined): commit is bigint {
+  return commit !== undefined && commit > 0n && commit !== UNKNOWN_POSITION;
+}
+
+/**
  * The client's position of an event → the port's position (its commit position), or undefined
  * when the server did not report one.
  */
 export function positionFromClient(position: Position | undefined, fallbackCommit?: bigint): bigint | undefined {
-  const commit = position?.commit;
-  if (commit !== undefined && commit >= 0n && commit !== UNKNOWN_POSITION) return commit;
-  if (fallbackCommit !== undefined && fallbackCommit >= 0n && fallbackCommit !== UNKNOWN_POSITION) {
-    return fallbackCommit;
-  }
+  if (isKnownPosition(position?.commit)) return position.commit;
+  if (isKnownPosition(fallbackCommit)) return fallbackCommit;
   return undefined;
 }
 

@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import { SubscriptionDroppedError } from '../errors';
 import type { AllSubscription, RecordedEvent } from '../port';
 
-export interface PollingSubscriptionOptions<Row extends { position: bigint }> {
+export interface PollingSubscriptionOptions<Row> {
   /** Exclusive start position (0n for the beginning). */
   after: bigint;
   readPage: (after: bigint, limit: number) => Row[];
@@ -11,7 +11,7 @@ export interface PollingSubscriptionOptions<Row extends { position: bigint }> {
   /** Emits 'commit' after every append of this process, so live delivery does not wait for a poll. */
   commitSignal: EventEmitter;
   toRecordedEvent: (row: Row) => RecordedEvent;
-  onEnd: (subscription: PollingAllSubscription<Row>) => void;
+  onEnd: (subscription: AllSubscription) => void;
 }
 
 /**
@@ -19,9 +19,7 @@ export interface PollingSubscriptionOptions<Row extends { position: bigint }> {
  * (`position > last delivered`), so the hand-over has no gap and no duplicate: a commit is either
  * visible to the next query or to a later one, and positions are assigned in commit order.
  */
-export class PollingAllSubscription<Row extends { position: bigint } = { position: bigint }>
-  implements AllSubscription
-{
+export class PollingAllSubscription<Row> implements AllSubscription {
   private stopped = false;
   private started = false;
   private wake: (() => void) | undefined;
@@ -55,8 +53,9 @@ export class PollingAllSubscription<Row extends { position: bigint } = { positio
         }
         for (const row of rows) {
           if (this.stopped) return;
-          yield toRecordedEvent(row);
-          after = row.position;
+          const event = toRecordedEvent(row);
+          yield event;
+          after = event.position;
         }
         if (rows.length < pageSize) await this.waitForCommit();
       }

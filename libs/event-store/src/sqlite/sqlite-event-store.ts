@@ -48,15 +48,26 @@ export interface SqliteEventStoreOptions {
   pageSize?: number;
 }
 
-interface EventRow {
-  position: bigint;
-  stream_id: string;
-  revision: bigint;
-  event_id: string;
-  type: string;
-  data: string;
-  metadata: string;
-  recorded_at: string;
+/** A row of `events` as a raw tuple, in SELECT_COLUMNS order (tuples are read faster than objects). */
+type EventRow = [
+  position: bigint,
+  streamId: string,
+  revision: bigint,
+  eventId: string,
+  type: string,
+  data: string,
+  metadata: string,
+  recordedAt: string,
+];
+
+interface PendingAppend {
+  streamId: string;
+  events: EventData[];
+  expected: ExpectedRevision;
+  mayBeRetry: boolean;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+  outcome?: { result: AppendResult } | { error: unknown };
 }
 
 interface StoredId {
@@ -89,7 +100,7 @@ export class SqliteEventStore implements EventStore {
   private readonly pollIntervalMs: number;
   private readonly pageSize: number;
   private readonly commitSignal: EventEmitter;
-  private readonly subscriptions = new Set<PollingAllSubscription>();
+  private readonly subscriptions = new Set<AllSubscription>();
   private closed = false;
 
   private readonly lastOfStream: Database.Statement<[string], { revision: bigint; position: bigint }>;
@@ -98,12 +109,11 @@ export class SqliteEventStore implements EventStore {
   private readonly lastRecordedAt: Database.Statement<[], { recorded_at: string }>;
   private readonly insert: Database.Statement<[string, bigint, string, string, string, string, string]>;
   private readonly head: Database.Statement<[], { position: bigint }>;
-  private readonly appendTransaction: (
-    streamId: string,
-    events: EventData[],
-    expected: ExpectedRevision,
-    mayBeRetry: boolean,
-  ) => AppendResult;
+  private readonly commitBatch: (batch: PendingAppend[]) => void;
+  /** Appends waiting for the next group commit, in arrival order. */
+  private queue: PendingAppend[] = [];
+  private flushScheduled = false;
+  private flushing = false;
 
   constructor(options: SqliteEventStoreOptions) {
     this.path = resolve(options.path);
@@ -131,9 +141,20 @@ export class SqliteEventStore implements EventStore {
       'INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     this.head = this.db.prepare('SELECT position FROM events ORDER BY position DESC LIMIT 1');
-    const append = this.db.transaction(this.appendInTransaction.bind(this));
-    this.appendTransaction = (streamId, events, expected, mayBeRetry) =>
-      append.immediate(streamId, events, expected, mayBeRetry);
+    // Each append runs in a savepoint of the group's transaction: it stays atomic on its own, and
+    // a refused append (wrong expected version) does not undo the others.
+    const appendOne = this.db.transaction(this.appendInTransaction.bind(this));
+    const appendGroup = this.db.transaction((batch: PendingAppend[]) => {
+      for (const item of batch) {
+        try {
+          item.outcome = { result: appendOne(item.streamId, item.events, item.expected, item.mayBeRetry) };
+        } catch (error) {
+          if (isBusy(error)) throw error;
+          item.outcome = { error };
+        }
+      }
+    });
+    this.commitBatch = (batch) => appendGroup.immediate(batch);
   }
 
   /** The synchronous mode the connection actually runs with (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA). */
@@ -146,19 +167,61 @@ export class SqliteEventStore implements EventStore {
     return String(this.db.pragma('integrity_check', { simple: true }));
   }
 
-  async appendToStream(streamId: string, events: EventData[], options: AppendOptions = {}): Promise<AppendResult> {
-    this.assertOpen();
-    const expected = options.expectedRevision ?? 'any';
-    validateAppend(streamId, events, expected);
-    const prepared = events.map((event) => ({ ...event, id: event.id?.toLowerCase() ?? uuidv7() }));
-    // A freshly generated id cannot be a retry: skip the idempotency look-up for it.
-    const mayBeRetry = events[0].id !== undefined;
+  /**
+   * Appends are committed in groups: every append that arrives while the event loop is busy (for
+   * instance during the previous commit's fsync) joins the next transaction, so concurrent writers
+   * share one fsync instead of queueing for one each. A lone append still commits at once.
+   */
+  appendToStream(streamId: string, events: EventData[], options: AppendOptions = {}): Promise<AppendResult> {
+    try {
+      this.assertOpen();
+      const expected = options.expectedRevision ?? 'any';
+      validateAppend(streamId, events, expected);
+      const prepared = events.map((event) => ({ ...event, id: event.id?.toLowerCase() ?? uuidv7() }));
+      // A freshly generated id cannot be a retry: skip the idempotency look-up for it.
+      const mayBeRetry = events[0].id !== undefined;
+      return new Promise<AppendResult>((resolve, reject) => {
+        this.queue.push({ streamId, events: prepared, expected, mayBeRetry, resolve, reject });
+        this.scheduleFlush();
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.flushing) return;
+    this.flushScheduled = true;
+    setImmediate(() => void this.flush());
+  }
+
+  private async flush(): Promise<void> {
+    this.flushScheduled = false;
+    this.flushing = true;
+    const batch = this.queue;
+    this.queue = [];
+    try {
+      await this.commitWithRetry(batch);
+      this.commitSignal.emit('commit');
+      for (const item of batch) {
+        if (item.outcome && 'result' in item.outcome) item.resolve(item.outcome.result);
+        else item.reject(item.outcome?.error ?? new Error('Append was not attempted'));
+      }
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+    } finally {
+      this.flushing = false;
+      if (this.queue.length > 0) this.scheduleFlush();
+    }
+  }
+
+  private async commitWithRetry(batch: PendingAppend[]): Promise<void> {
     const deadline = Date.now() + this.lockWaitMs;
     for (let attempt = 0; ; attempt++) {
+      this.assertOpen();
       try {
-        const result = this.appendTransaction(streamId, prepared, expected, mayBeRetry);
-        this.commitSignal.emit('commit');
-        return result;
+        this.commitBatch(batch);
+        return;
       } catch (error) {
         if (!isBusy(error)) throw error;
         if (Date.now() >= deadline) {
@@ -168,7 +231,6 @@ export class SqliteEventStore implements EventStore {
         }
         // Another process holds the write lock: wait without blocking the event loop.
         await sleep(Math.min(5 * 2 ** Math.min(attempt, 6), 200) * (0.5 + Math.random()));
-        this.assertOpen();
       }
     }
   }
@@ -272,28 +334,49 @@ export class SqliteEventStore implements EventStore {
       sql += ' LIMIT ?';
       params.push(options.maxCount);
     }
-    const rows = this.db.prepare<unknown[], EventRow>(sql).all(...params);
+    const rows = this.db.prepare<unknown[], EventRow>(sql).raw(true).all(...params);
     if (rows.length === 0 && !this.lastOfStream.get(streamId)) throw new StreamNotFoundError(streamId);
     return rows.map(toRecordedEvent);
   }
 
   readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     this.assertOpen();
-    const store = this;
+    return { [Symbol.asyncIterator]: () => this.iterateAll(options) };
+  }
+
+  /**
+   * A hand-written iterator rather than an async generator: reading the log is the hot path of
+   * every rebuild, and a generator costs several extra promise hops per event.
+   */
+  private iterateAll(options: ReadAllOptions): AsyncIterator<RecordedEvent> {
     const max = options.maxCount ?? Number.POSITIVE_INFINITY;
     const page = this.pageReader(options.filter);
+    let after = options.after === undefined || options.after === 'start' ? 0n : options.after;
+    let rows: EventRow[] = [];
+    let index = 0;
+    let delivered = 0;
+    let lastPage = false;
+    const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
     return {
-      async *[Symbol.asyncIterator]() {
-        let after = options.after === undefined || options.after === 'start' ? 0n : options.after;
-        let delivered = 0;
-        while (delivered < max) {
-          store.assertOpen();
-          const rows = page(after, Math.min(store.pageSize, max - delivered));
-          for (const row of rows) yield toRecordedEvent(row);
-          delivered += rows.length;
-          if (rows.length < store.pageSize) return;
-          after = rows[rows.length - 1].position;
+      next: async () => {
+        if (index === rows.length) {
+          if (lastPage || delivered >= max) return done;
+          this.assertOpen();
+          const limit = Math.min(this.pageSize, max - delivered);
+          rows = page(after, limit);
+          index = 0;
+          lastPage = rows.length < limit;
+          if (rows.length === 0) return done;
+          after = rows[rows.length - 1][0];
         }
+        delivered++;
+        return { done: false, value: toRecordedEvent(rows[index++]) };
+      },
+      return: async () => {
+        lastPage = true;
+        rows = [];
+        index = 0;
+        return done;
       },
     };
   }
@@ -310,9 +393,11 @@ export class SqliteEventStore implements EventStore {
       conditions.push(`type IN (${filter.eventTypes.map(() => '?').join(', ')})`);
       filterParams.push(...filter.eventTypes);
     }
-    const statement = this.db.prepare<unknown[], EventRow>(
-      `SELECT ${SELECT_COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ORDER BY position LIMIT ?`,
-    );
+    const statement = this.db
+      .prepare<unknown[], EventRow>(
+        `SELECT ${SELECT_COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ORDER BY position LIMIT ?`,
+      )
+      .raw(true);
     return (after, limit) => statement.all(after, ...filterParams, limit);
   }
 
@@ -338,6 +423,8 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Let appends already accepted finish (or fail) before the connection goes.
+    while (this.flushing || this.flushScheduled) await sleep(1);
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     this.closed = true;
     this.db.close();
@@ -350,14 +437,14 @@ export class SqliteEventStore implements EventStore {
 
 function toRecordedEvent(row: EventRow): RecordedEvent {
   return {
-    streamId: row.stream_id,
-    revision: row.revision,
-    position: row.position,
-    id: row.event_id,
-    type: row.type,
-    data: JSON.parse(row.data),
-    metadata: JSON.parse(row.metadata) as JsonObject,
-    recordedAt: row.recorded_at,
+    streamId: row[1],
+    revision: row[2],
+    position: row[0],
+    id: row[3],
+    type: row[4],
+    data: JSON.parse(row[5]),
+    metadata: JSON.parse(row[6]) as JsonObject,
+    recordedAt: row[7],
   };
 }
 

@@ -202,6 +202,33 @@ export function describeEventStoreContract(engine: string, harness: EventStoreHa
         expect(await store.readStream(stream('a'))).toHaveLength(2);
       });
 
+      it('keeps concurrent appends of one process apart: one winner per revision, every batch whole', async () => {
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, i) =>
+            store.appendToStream(stream('race'), [event('Claimed', { i })], { expectedRevision: 'no_stream' }),
+          ),
+        );
+        expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+        const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+        expect(refused).toHaveLength(9);
+        for (const r of refused) expect(r.reason).toBeInstanceOf(WrongExpectedVersionError);
+
+        const results = await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            store.appendToStream(stream(`many-${i % 10}`), [event('One', { i }), event('Two', { i })]),
+          ),
+        );
+        expect(new Set(results.map((r) => r.position)).size).toBe(30);
+        for (let s = 0; s < 10; s++) {
+          const events = await store.readStream(stream(`many-${s}`));
+          expect(events.map((e) => e.revision)).toEqual([0n, 1n, 2n, 3n, 4n, 5n]);
+          for (let k = 0; k < 6; k += 2) {
+            expect(events[k].type).toBe('One');
+            expect(events[k + 1]).toMatchObject({ type: 'Two', data: events[k].data });
+          }
+        }
+      });
+
       it('refuses an empty append, an empty stream id and a malformed event id', async () => {
         await expectError(store.appendToStream(stream('a'), []), InvalidAppendError);
         await expectError(store.appendToStream('', [event('A')]), InvalidAppendError);

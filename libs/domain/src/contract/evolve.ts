@@ -1,0 +1,170 @@
+import { maxDate, compareDates } from '../shared/dates';
+import type { ContractEvent } from './events';
+import {
+  initialState,
+  isRegistered,
+  periodIndexOn,
+  type ContractState,
+  type ContributionState,
+  type OneOffState,
+  type PlacementState,
+  type PlacementTerms,
+  type RegisteredContract,
+} from './state';
+
+const sortTerms = (t: readonly PlacementTerms[]): PlacementTerms[] =>
+  [...t].sort((a, b) => compareDates(a.effectiveDate, b.effectiveDate) || a.seq - b.seq);
+
+function withContribution(s: RegisteredContract, c: ContributionState): RegisteredContract {
+  return { ...s, contributions: { ...s.contributions, [c.id]: c } };
+}
+
+function update(s: RegisteredContract, id: string, f: (c: ContributionState) => ContributionState): RegisteredContract {
+  const c = s.contributions[id];
+  return c ? withContribution(s, f(c)) : s;
+}
+
+/** Folds one event into the state. Pure and total: unknown events leave the state unchanged. */
+export function evolve(state: ContractState, event: ContractEvent): ContractState {
+  const seq = state.seq + 1;
+  if (event.type === 'ContractRegistered') {
+    const d = event.data;
+    return {
+      status: 'open',
+      contractId: d.contractId,
+      municipality: d.municipality,
+      title: d.title,
+      tenderReference: d.tenderReference,
+      contractor: d.contractor,
+      sroiBasisPoints: d.sroiBasisPoints,
+      startDate: d.startDate,
+      endDate: d.endDate,
+      values: [{ effectiveDate: d.startDate, valueCents: d.contractValueCents, seq }],
+      periods: [{ effectiveFrom: d.startDate, catalogue: d.catalogue, mappingFromPrevious: {} }],
+      contributions: {},
+      seq,
+      closeReason: null,
+    };
+  }
+  if (!isRegistered(state)) return { ...state, seq };
+  const s: RegisteredContract = { ...state, seq };
+  switch (event.type) {
+    case 'ContractValueChanged':
+      return { ...s, values: [...s.values, { effectiveDate: event.data.effectiveDate, valueCents: event.data.contractValueCents, seq }] };
+    case 'ContractPeriodChanged':
+      return { ...s, endDate: event.data.endDate };
+    case 'ContractCatalogueMigrated':
+      return {
+        ...s,
+        periods: [...s.periods, { effectiveFrom: event.data.effectiveDate, catalogue: event.data.catalogue, mappingFromPrevious: event.data.blockMapping }],
+      };
+    case 'HireRecorded': {
+      const d = event.data;
+      const p: PlacementState = {
+        kind: 'placement',
+        id: d.placementId,
+        seq,
+        periodIndex: periodIndexOn(s.periods, maxDate(d.startDate, s.startDate)),
+        catalogue: d.catalogue,
+        blockCode: d.blockCode,
+        bonusCodes: d.bonusCodes,
+        candidateRef: d.candidateRef,
+        startDate: d.startDate,
+        endDate: d.endDate,
+        ended: false,
+        terms: [{ effectiveDate: d.startDate, hoursPerWeek: d.hoursPerWeek, permanent: d.permanent, seq }],
+        withdrawn: false,
+        verdict: null,
+      };
+      return withContribution(s, p);
+    }
+    case 'PlacementChanged':
+      return update(s, event.data.placementId, (c) =>
+        c.kind === 'placement'
+          ? { ...c, terms: sortTerms([...c.terms, { effectiveDate: event.data.effectiveDate, hoursPerWeek: event.data.hoursPerWeek, permanent: event.data.permanent, seq }]) }
+          : c,
+      );
+    case 'PlacementEnded':
+      return update(s, event.data.placementId, (c) => (c.kind === 'placement' ? { ...c, endDate: event.data.endDate, ended: true } : c));
+    case 'PurchaseRecorded': {
+      const d = event.data;
+      const c: OneOffState = {
+        kind: 'purchase',
+        id: d.contributionId,
+        seq,
+        periodIndex: periodIndexOn(s.periods, d.date),
+        catalogue: d.catalogue,
+        blockCode: d.blockCode,
+        date: d.date,
+        input: 'invoice',
+        description: `${d.supplier.name}, invoice ${d.invoiceReference}`,
+        amountExclVatCents: d.amountExclVatCents,
+        hours: null,
+        costCents: null,
+        agreedValueCents: null,
+        supplier: d.supplier,
+        invoiceReference: d.invoiceReference,
+        withdrawn: false,
+        verdict: null,
+      };
+      return withContribution(s, c);
+    }
+    case 'KnowledgeSharingRecorded': {
+      const d = event.data;
+      const c: OneOffState = {
+        kind: 'knowledge-sharing',
+        id: d.contributionId,
+        seq,
+        periodIndex: periodIndexOn(s.periods, d.date),
+        catalogue: d.catalogue,
+        blockCode: d.blockCode,
+        date: d.date,
+        input: d.hours !== null ? 'hours' : 'invoice',
+        description: d.description,
+        amountExclVatCents: null,
+        hours: d.hours,
+        costCents: d.costCents,
+        agreedValueCents: null,
+        withdrawn: false,
+        verdict: null,
+      };
+      return withContribution(s, c);
+    }
+    case 'ActivityRecorded': {
+      const d = event.data;
+      const c: OneOffState = {
+        kind: 'activity',
+        id: d.contributionId,
+        seq,
+        periodIndex: periodIndexOn(s.periods, d.date),
+        catalogue: d.catalogue,
+        blockCode: d.blockCode,
+        date: d.date,
+        input: d.valuedBy,
+        description: d.description,
+        amountExclVatCents: null,
+        hours: null,
+        costCents: d.costCents,
+        agreedValueCents: null,
+        withdrawn: false,
+        verdict: null,
+      };
+      return withContribution(s, c);
+    }
+    case 'AgreedValueRecorded':
+      return update(s, event.data.contributionId, (c) => (c.kind === 'placement' ? c : { ...c, agreedValueCents: event.data.valueCents }));
+    case 'ContributionVerified':
+      return update(s, event.data.contributionId, (c) => ({ ...c, verdict: 'verified' }));
+    case 'ContributionRejected':
+      return update(s, event.data.contributionId, (c) => ({ ...c, verdict: 'rejected' }));
+    case 'ContributionWithdrawn':
+      return update(s, event.data.contributionId, (c) => ({ ...c, withdrawn: true }));
+    case 'ContractClosed':
+      return { ...s, status: 'closed', closeReason: event.data.reason };
+    default:
+      return s;
+  }
+}
+
+/** Folds a whole history from the initial state. */
+export const fold = (events: readonly ContractEvent[], from: ContractState = initialState): ContractState => events.reduce(evolve, from);

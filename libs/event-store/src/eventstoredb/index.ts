@@ -1,0 +1,8 @@
+export {
+  EventStoreDbEventStore,
+  EventStoreDbAllSubscription,
+  probeEventStoreDb,
+  type EventStoreDbEventStoreOptions,
+  type ProbeResult,
+  type SubscriptionRetryOptions,
+} from './eventstoredb-event-store';
