@@ -58,4 +58,22 @@ export default [
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // The Nx rule bans only packages it finds installed; this bans Node's built-ins and every
+    // framework by name, installed or not.
+    files: ['libs/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: bannedInDomain,
+              message: 'The domain is pure: no framework, no store, no I/O. Pass what it needs in as arguments.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 ];
