@@ -21,7 +21,7 @@ export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   ...nx.configs['flat/javascript'],
-  { ignores: ['**/dist', '**/node_modules', '**/tmp', '**/data', '**/coverage', '**/.nx'] },
+  { ignores: ['**/dist', '**/node_modules', 'tmp/**', 'data/**', 'coverage/**', '.nx/**'] },
   {
     files: ['**/*.ts', '**/*.js', '**/*.mjs'],
     rules: {

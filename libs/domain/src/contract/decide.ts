@@ -58,10 +58,10 @@ function kvk(value: unknown, field: string): string {
 /** A candidate reference is pseudonymous: anything shaped like a BSN (8 or 9 digits) is refused. */
 export function assertPseudonymousRef(value: unknown): string {
   const s = id(value, 'candidateRef');
+  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) refuse('candidate-ref-looks-like-birth-date', 'candidateRef looks like a date: use a pseudonymous reference, never a birth date', { field: 'candidateRef' });
   if (/^\d{8,9}$/.test(s.replace(/[\s.-]/g, ''))) {
     refuse('candidate-ref-looks-like-bsn', 'candidateRef looks like a BSN (8 or 9 digits): use the pseudonymous reference issued by the contractor or municipality, never a BSN', { field: 'candidateRef' });
   }
-  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) refuse('candidate-ref-looks-like-birth-date', 'candidateRef looks like a date: use a pseudonymous reference, never a birth date', { field: 'candidateRef' });
   return s;
 }
 
@@ -281,7 +281,7 @@ function migrate(cmd: MigrateCatalogue, state: ContractState): ContractEvent[] {
       if (code === undefined) continue; // cannot happen: earlier migrations mapped it
       const to = mapping[code];
       if (to === undefined) unmapped.add(code);
-      else if (!accepts(findBlock(target, to)!, u.input)) incompatible.push({ blockCode: code, to, contributionId: x.id });
+      else if (!accepts(findBlock(target, to) as CatalogueBlock, u.input)) incompatible.push({ blockCode: code, to, contributionId: x.id });
     }
   }
   if (unmapped.size > 0) {
@@ -400,6 +400,8 @@ function endPlacement(cmd: EndPlacement, state: ContractState): ContractEvent[] 
   if (p.ended) refuse('placement-already-ended', `placement ${p.id} already ended on ${p.endDate}`, { endDate: p.endDate });
   const endDate = assertDate(cmd.data.endDate, 'endDate');
   if (compareDates(endDate, p.startDate) < 0) refuse('end-before-start', `the placement cannot end (${endDate}) before it started (${p.startDate})`);
+  // an actual end later than the planned one may run into a migration that did not map the blocks
+  assertMappedForward(c, p.periodIndex, [p.blockCode, ...p.bonusCodes], endDate);
   return [{ type: 'PlacementEnded', schemaVersion: 1, data: { placementId: p.id, endDate, reason: text(cmd.data.reason, 'reason') } }];
 }
 

@@ -167,7 +167,9 @@ export function countedActivities(contributions: readonly ContributionState[], c
   const byDay = new Map<string, OneOffState[]>();
   for (const c of contributions) {
     if (c.kind !== 'activity' || c.input !== 'per-activity' || c.withdrawn || c.verdict === 'rejected') continue;
-    (byDay.get(c.date) ?? byDay.set(c.date, []).get(c.date)!).push(c);
+    const list = byDay.get(c.date) ?? [];
+    list.push(c);
+    byDay.set(c.date, list);
   }
   const out = new Set<string>();
   for (const list of byDay.values()) {
