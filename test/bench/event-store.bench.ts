@@ -11,6 +11,7 @@
  *   BENCH_BATCH_SIZE     events per batch append               (default 100)
  *   BENCH_STREAMS        streams the appends go round-robin to (default 10,000)
  *   BENCH_WARMUP_EVENTS  events per engine written and read on a throw-away file first (default 2,000)
+ *   BENCH_SLICES         turns each engine takes per append scenario (default 20; see runInterleaved)
  *   BENCH_DIR            where the temporary folder is made    (default os.tmpdir())
  *   BENCH_PEER           'connection' (default) or 'facade': how emmett-sqlite is driven (see contenders.ts)
  */
@@ -33,6 +34,7 @@ interface BenchConfig {
   batchSize: number;
   streams: number;
   warmupEvents: number;
+  slices: number;
   dir: string;
   peer: 'connection' | 'facade';
 }
@@ -48,7 +50,9 @@ interface Scenario {
   name: string;
   /** Minimum events/s for our engine. */
   goal: number;
-  run(contender: Contender, side: Side): Promise<Measurement>;
+  /** Whether the events it counts are written to the file (and so read back by $all). */
+  writes?: boolean;
+  job(contender: Contender, side: Side): Job;
 }
 
 const GOALS = { single: 4_000, batch: 30_000, readAll: 500_000, ratio: 1.0 } as const;
@@ -70,6 +74,7 @@ function readConfig(): BenchConfig {
     batchSize: envCount('BENCH_BATCH_SIZE', 100),
     streams: envCount('BENCH_STREAMS', 10_000),
     warmupEvents: envCount('BENCH_WARMUP_EVENTS', 2_000),
+    slices: Math.max(1, envCount('BENCH_SLICES', 20)),
     dir: process.env['BENCH_DIR']?.trim() || os.tmpdir(),
     peer,
   };
@@ -123,42 +128,103 @@ class Workload {
   }
 }
 
-/** `appends` appends of `perAppend` events, round-robin over the streams, each with its exact expected revision. */
-async function appendRoundRobin(
-  contender: Contender,
-  workload: Workload,
-  side: Side,
-  prefix: string,
-  appends: number,
-  perAppend: number,
-  progressLabel?: string,
-): Promise<Measurement> {
-  const revisions = workload.revisions(side, prefix);
-  const progress = new Progress(progressLabel, appends * perAppend);
-  const started = process.hrtime.bigint();
-  for (let i = 0; i < appends; i++) {
-    const streamIndex = i % workload.streams;
-    await contender.append(workload.stream(prefix, streamIndex), workload.events(streamIndex, perAppend), revisions[streamIndex]);
-    revisions[streamIndex] += perAppend;
-    if ((i & 255) === 0) progress.tick((i + 1) * perAppend, started);
-  }
-  return { events: appends * perAppend, seconds: secondsSince(started) };
+/**
+ * A measured piece of work, run in slices so that the engines can take turns: each slice is timed
+ * on its own and the times add up. Interleaving spreads any drift of the machine (a cloud disk's
+ * fsync latency, its throttling, the kernel flushing) over both engines instead of one.
+ */
+interface Job {
+  readonly done: boolean;
+  /** Runs the next slice; returns the events it handled. */
+  step(): Promise<number>;
 }
 
-/** Prints a line at most every 10 s, so that a long run can be followed in its log. */
-class Progress {
-  private last = Date.now();
+/** `appends` appends of `perAppend` events, round-robin over the streams, each with its exact expected revision. */
+class AppendJob implements Job {
+  private next = 0;
+  private readonly revisions: Uint32Array;
+  private readonly perSlice: number;
+
   constructor(
-    private readonly label: string | undefined,
-    private readonly total: number,
+    private readonly contender: Contender,
+    private readonly workload: Workload,
+    side: Side,
+    private readonly prefix: string,
+    private readonly appends: number,
+    private readonly perAppend: number,
+    slices = 1,
+  ) {
+    this.revisions = workload.revisions(side, prefix);
+    this.perSlice = Math.max(1, Math.ceil(appends / slices));
+  }
+
+  get done(): boolean {
+    return this.next >= this.appends;
+  }
+
+  async step(): Promise<number> {
+    const { contender, workload, prefix, perAppend, revisions } = this;
+    const end = Math.min(this.appends, this.next + this.perSlice);
+    const first = this.next;
+    for (let i = first; i < end; i++) {
+      const streamIndex = i % workload.streams;
+      await contender.append(workload.stream(prefix, streamIndex), workload.events(streamIndex, perAppend), revisions[streamIndex]);
+      revisions[streamIndex] += perAppend;
+    }
+    this.next = end;
+    return (end - first) * perAppend;
+  }
+}
+
+/** Reads the whole global log in one slice and checks the count. */
+class ReadAllJob implements Job {
+  done = false;
+
+  constructor(
+    private readonly contender: Contender,
+    private readonly expected: () => number,
+    private readonly side: Side,
   ) {}
 
-  tick(done: number, started: bigint): void {
-    if (!this.label || Date.now() - this.last < 10_000) return;
-    this.last = Date.now();
-    const seconds = secondsSince(started);
-    log(`    … ${this.label}: ${fmt(done)}/${fmt(this.total)} events, ${fmt(done / seconds)} ev/s so far`);
+  async step(): Promise<number> {
+    const events = await this.contender.readAll();
+    this.done = true;
+    if (events !== this.expected()) throw new Error(`${this.side}: $all returned ${events} events, ${this.expected()} were written`);
+    return events;
   }
+}
+
+/** Runs a job to its end untimed (warm-up). */
+async function runToEnd(job: Job): Promise<number> {
+  let events = 0;
+  while (!job.done) events += await job.step();
+  return events;
+}
+
+/**
+ * Runs both engines' jobs slice by slice, taking turns; who goes first alternates every round.
+ * Returns each engine's events and summed seconds.
+ */
+async function runInterleaved(jobs: Record<Side, Job>, label: string): Promise<Record<Side, Measurement>> {
+  const measured: Record<Side, Measurement> = { ours: { events: 0, seconds: 0 }, peer: { events: 0, seconds: 0 } };
+  let lastReport = Date.now();
+  for (let round = 0; !jobs.ours.done || !jobs.peer.done; round++) {
+    const order: Side[] = round % 2 === 0 ? ['ours', 'peer'] : ['peer', 'ours'];
+    for (const side of order) {
+      if (jobs[side].done) continue;
+      collectGarbage();
+      const started = process.hrtime.bigint();
+      const events = await jobs[side].step();
+      measured[side].seconds += secondsSince(started);
+      measured[side].events += events;
+    }
+    if (Date.now() - lastReport >= 10_000) {
+      lastReport = Date.now();
+      const rate = (side: Side) => `${side} ${fmt(measured[side].events)} ev at ${fmt(measured[side].events / measured[side].seconds)} ev/s`;
+      log(`    … ${label}: ${rate('ours')}, ${rate('peer')}`);
+    }
+  }
+  return measured;
 }
 
 function secondsSince(started: bigint): number {
@@ -263,6 +329,7 @@ async function main(): Promise<void> {
   log(`          both round-robin over ${fmt(config.streams)} streams with the exact expected revision ('no_stream' first)`);
   log(`          $all read: every event written to the file (${fmt(config.singleEvents + config.batchEvents)})`);
   log(`          warm-up: ${fmt(config.warmupEvents)} events per engine on a throw-away file`);
+  log(`order:    the engines take turns in ${config.slices} slices per append scenario (who goes first alternates); $all is read once each`);
   log(`peer:     BENCH_PEER=${config.peer}`);
   if (!(globalThis as { gc?: unknown }).gc) log('note:     run with --expose-gc to collect garbage between measurements');
   log();
@@ -275,8 +342,9 @@ async function main(): Promise<void> {
       const contender = await openContender(side, file, config);
       const singles = Math.ceil(config.warmupEvents / 2);
       const batches = Math.max(1, Math.floor(config.warmupEvents / 2 / config.batchSize));
-      await appendRoundRobin(contender, new Workload(Math.min(config.streams, 100)), side, 'warmup_single', singles, 1);
-      await appendRoundRobin(contender, new Workload(Math.min(config.streams, 100)), side, 'warmup_batch', batches, config.batchSize);
+      const warmup = new Workload(Math.min(config.streams, 100));
+      await runToEnd(new AppendJob(contender, warmup, side, 'warmup_single', singles, 1));
+      await runToEnd(new AppendJob(contender, warmup, side, 'warmup_batch', batches, config.batchSize));
       const read = await contender.readAll();
       if (read !== singles + batches * config.batchSize) throw new Error(`${side}: warm-up read ${read} events`);
       await contender.close();
@@ -299,51 +367,36 @@ async function main(): Promise<void> {
       {
         name: 'append, 1 event per append',
         goal: GOALS.single,
-        run: async (contender, side) => {
-          const result = await appendRoundRobin(contender, workload, side, 'placement_single', config.singleEvents, 1, `${side} single`);
-          written[side] += result.events;
-          return result;
-        },
+        writes: true,
+        job: (contender, side) =>
+          new AppendJob(contender, workload, side, 'placement_single', config.singleEvents, 1, config.slices),
       },
       {
         name: `append, ${config.batchSize} events per append`,
         goal: GOALS.batch,
-        run: async (contender, side) => {
-          const appends = config.batchEvents / config.batchSize;
-          const result = await appendRoundRobin(contender, workload, side, 'placement_batch', appends, config.batchSize, `${side} batch`);
-          written[side] += result.events;
-          return result;
-        },
+        writes: true,
+        job: (contender, side) =>
+          new AppendJob(contender, workload, side, 'placement_batch', config.batchEvents / config.batchSize, config.batchSize, config.slices),
       },
       {
         name: 'read $all',
         goal: GOALS.readAll,
-        run: async (contender, side) => {
-          const started = process.hrtime.bigint();
-          const events = await contender.readAll();
-          const seconds = secondsSince(started);
-          if (events !== written[side]) throw new Error(`${side}: $all returned ${events} events, ${written[side]} were written`);
-          return { events, seconds };
-        },
+        job: (contender, side) => new ReadAllJob(contender, () => written[side], side),
       },
     ];
 
     const rows: string[][] = [];
-    for (const [index, scenario] of scenarios.entries()) {
-      // Alternate which engine goes first, so that neither always inherits the other's disk state.
-      const order: Side[] = index % 2 === 0 ? ['ours', 'peer'] : ['peer', 'ours'];
-      const results: Partial<Record<Side, Measurement>> = {};
-      for (const side of order) {
-        collectGarbage();
-        const contender = contenders[side] as Contender;
-        const result = await scenario.run(contender, side);
-        results[side] = result;
+    for (const scenario of scenarios) {
+      const ours = contenders.ours as Contender;
+      const peer = contenders.peer as Contender;
+      const results = await runInterleaved({ ours: scenario.job(ours, 'ours'), peer: scenario.job(peer, 'peer') }, scenario.name);
+      for (const side of ['ours', 'peer'] as const) {
+        const result = results[side];
+        if (scenario.writes) written[side] += result.events;
         log(`${scenario.name} — ${side}: ${fmt(result.events)} events in ${result.seconds.toFixed(2)} s = ${fmt(result.events / result.seconds)} ev/s`);
       }
-      const ours = results.ours as Measurement;
-      const peer = results.peer as Measurement;
-      const oursRate = ours.events / ours.seconds;
-      const peerRate = peer.events / peer.seconds;
+      const oursRate = results.ours.events / results.ours.seconds;
+      const peerRate = results.peer.events / results.peer.seconds;
       const ratio = oursRate / peerRate;
       const failures = [
         oursRate < scenario.goal ? 'below goal' : undefined,
@@ -351,7 +404,7 @@ async function main(): Promise<void> {
       ].filter((failure) => failure !== undefined);
       rows.push([
         scenario.name,
-        fmt(ours.events),
+        fmt(results.ours.events),
         fmt(oursRate),
         fmt(peerRate),
         `${ratio.toFixed(2)}×`,
