@@ -14,6 +14,8 @@
  *   BENCH_SLICES         turns each engine takes per append scenario (default 20; see runInterleaved)
  *   BENCH_DIR            where the temporary folder is made    (default os.tmpdir())
  *   BENCH_PEER           'connection' (default) or 'facade': how emmett-sqlite is driven (see contenders.ts)
+ *   BENCH_CONCURRENCY    appends in flight at once in the concurrent single-event scenario (default 16),
+ *                        as a service sees them from many clients; ours commits them in groups
  */
 import { mkdtempSync, readFileSync, rmSync, statfsSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -37,6 +39,7 @@ interface BenchConfig {
   slices: number;
   dir: string;
   peer: 'connection' | 'facade';
+  concurrency: number;
 }
 
 type Side = 'ours' | 'peer';
@@ -52,6 +55,8 @@ interface Scenario {
   goal: number;
   /** Whether the events it counts are written to the file (and so read back by $all). */
   writes?: boolean;
+  /** Why the peer does not run this scenario, when it does not. */
+  peerSkipped?: string;
   job(contender: Contender, side: Side): Job;
 }
 
@@ -77,6 +82,7 @@ function readConfig(): BenchConfig {
     slices: Math.max(1, envCount('BENCH_SLICES', 20)),
     dir: process.env['BENCH_DIR']?.trim() || os.tmpdir(),
     peer,
+    concurrency: Math.max(1, envCount('BENCH_CONCURRENCY', 16)),
   };
   if (config.streams < 1 || config.batchSize < 1) throw new Error('BENCH_STREAMS and BENCH_BATCH_SIZE must be at least 1');
   if (config.batchEvents % config.batchSize !== 0) {
@@ -153,6 +159,8 @@ class AppendJob implements Job {
     private readonly appends: number,
     private readonly perAppend: number,
     slices = 1,
+    /** Appends in flight at once, as from that many clients; never two to one stream. */
+    private readonly concurrency = 1,
   ) {
     this.revisions = workload.revisions(side, prefix);
     this.perSlice = Math.max(1, Math.ceil(appends / slices));
@@ -166,11 +174,15 @@ class AppendJob implements Job {
     const { contender, workload, prefix, perAppend, revisions } = this;
     const end = Math.min(this.appends, this.next + this.perSlice);
     const first = this.next;
-    for (let i = first; i < end; i++) {
-      const streamIndex = i % workload.streams;
-      await contender.append(workload.stream(prefix, streamIndex), workload.events(streamIndex, perAppend), revisions[streamIndex]);
-      revisions[streamIndex] += perAppend;
-    }
+    let next = first;
+    const writer = async () => {
+      for (let i = next++; i < end; i = next++) {
+        const streamIndex = i % workload.streams;
+        await contender.append(workload.stream(prefix, streamIndex), workload.events(streamIndex, perAppend), revisions[streamIndex]);
+        revisions[streamIndex] += perAppend;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, workload.streams) }, writer));
     this.next = end;
     return (end - first) * perAppend;
   }
@@ -325,9 +337,10 @@ async function main(): Promise<void> {
       `@event-driven-io/emmett-sqlite ${packageVersion('@event-driven-io/emmett-sqlite')}`);
   log(`files:    ${folder} (${fileSystemOf(folder)}), one fresh file per engine, removed afterwards`);
   log(`counts:   single-event appends: ${fmt(config.singleEvents)} events (one append each; the rate is measured on these ${fmt(config.singleEvents)}, not on 1,000,000)`);
+  log(`          concurrent single-event appends (ours only): ${fmt(config.singleEvents)} events from ${config.concurrency} writers at once`);
   log(`          batch appends: ${fmt(config.batchEvents)} events = ${fmt(config.batchEvents / config.batchSize)} appends of ${config.batchSize}`);
   log(`          both round-robin over ${fmt(config.streams)} streams with the exact expected revision ('no_stream' first)`);
-  log(`          $all read: every event written to the file (${fmt(config.singleEvents + config.batchEvents)})`);
+  log(`          $all read: every event written to the file`);
   log(`          warm-up: ${fmt(config.warmupEvents)} events per engine on a throw-away file`);
   log(`order:    the engines take turns in ${config.slices} slices per append scenario (who goes first alternates); $all is read once each`);
   log(`peer:     BENCH_PEER=${config.peer}`);
@@ -372,6 +385,14 @@ async function main(): Promise<void> {
           new AppendJob(contender, workload, side, 'placement_single', config.singleEvents, 1, config.slices),
       },
       {
+        name: `append, 1 event per append, ${config.concurrency} concurrent writers`,
+        goal: GOALS.single,
+        writes: true,
+        peerSkipped: 'n/a (1 connection)',
+        job: (contender, side) =>
+          new AppendJob(contender, workload, side, 'placement_concurrent', config.singleEvents, 1, config.slices, config.concurrency),
+      },
+      {
         name: `append, ${config.batchSize} events per append`,
         goal: GOALS.batch,
         writes: true,
@@ -389,7 +410,23 @@ async function main(): Promise<void> {
     for (const scenario of scenarios) {
       const ours = contenders.ours as Contender;
       const peer = contenders.peer as Contender;
-      const results = await runInterleaved({ ours: scenario.job(ours, 'ours'), peer: scenario.job(peer, 'peer') }, scenario.name);
+      const peerJob: Job = scenario.peerSkipped ? { done: true, step: async () => 0 } : scenario.job(peer, 'peer');
+      const results = await runInterleaved({ ours: scenario.job(ours, 'ours'), peer: peerJob }, scenario.name);
+      if (scenario.peerSkipped) {
+        written.ours += results.ours.events;
+        const oursRate = results.ours.events / results.ours.seconds;
+        log(`${scenario.name} — ours: ${fmt(results.ours.events)} events in ${results.ours.seconds.toFixed(2)} s = ${fmt(oursRate)} ev/s`);
+        rows.push([
+          scenario.name,
+          fmt(results.ours.events),
+          fmt(oursRate),
+          scenario.peerSkipped,
+          '—',
+          `≥ ${fmt(scenario.goal)} ev/s`,
+          oursRate < scenario.goal ? 'FAIL (below goal)' : 'PASS',
+        ]);
+        continue;
+      }
       for (const side of ['ours', 'peer'] as const) {
         const result = results[side];
         if (scenario.writes) written[side] += result.events;

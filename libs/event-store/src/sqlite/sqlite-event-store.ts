@@ -145,9 +145,13 @@ export class SqliteEventStore implements EventStore {
     // a refused append (wrong expected version) does not undo the others.
     const appendOne = this.db.transaction(this.appendInTransaction.bind(this));
     const appendGroup = this.db.transaction((batch: PendingAppend[]) => {
+      // One instant for the group: its appends become visible together, in one commit.
+      const recordedAt = this.nextRecordedAt();
       for (const item of batch) {
         try {
-          item.outcome = { result: appendOne(item.streamId, item.events, item.expected, item.mayBeRetry) };
+          item.outcome = {
+            result: appendOne(item.streamId, item.events, item.expected, item.mayBeRetry, recordedAt),
+          };
         } catch (error) {
           if (isBusy(error)) throw error;
           item.outcome = { error };
@@ -240,6 +244,7 @@ export class SqliteEventStore implements EventStore {
     events: EventData[],
     expected: ExpectedRevision,
     mayBeRetry: boolean,
+    recordedAt: string,
   ): AppendResult {
     const last = this.lastOfStream.get(streamId);
     if (mayBeRetry) {
@@ -252,7 +257,6 @@ export class SqliteEventStore implements EventStore {
       throw new WrongExpectedVersionError(streamId, expected, actual);
     }
 
-    const recordedAt = this.nextRecordedAt();
     let revision = last ? last.revision : -1n;
     let position = 0n;
     for (const event of events) {
