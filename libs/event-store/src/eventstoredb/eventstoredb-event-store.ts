@@ -35,8 +35,8 @@ import {
   positionToClient,
   toClientEventData,
   toClientExpectedRevision,
-  validateAppend,
 } from './mapping';
+import { validateAppend } from '../validation';
 
 export interface SubscriptionRetryOptions {
   /** Resubscriptions tried after a failure before the subscription is dropped. Default 10. */

@@ -40,8 +40,8 @@ import {
   toMetadata,
   toRecordedAt,
   typeFilterRegex,
-  validateAppend,
 } from './mapping';
+import { validateAppend } from '../validation';
 import { clientResolvedEvent, ticksFor, type GrpcRecordSpec } from './test-support';
 
 const ID = '0190f5a2-3b4c-7d5e-8f60-718293a4b5c6';

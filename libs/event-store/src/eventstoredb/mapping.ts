@@ -35,12 +35,11 @@ import {
 } from '@eventstore/db-client';
 import {
   EventStoreUnavailableError,
-  InvalidAppendError,
   StreamNotFoundError,
   WrongExpectedVersionError,
 } from '../errors';
 import type { AllFilter, EventData, ExpectedRevision, JsonObject, JsonValue, RecordedEvent } from '../port';
-import { isUuid, uuidv7 } from '../uuid-v7';
+import { uuidv7 } from '../uuid-v7';
 
 /** gRPC status codes the mapping cares about (from @grpc/grpc-js `status`). */
 export const GRPC_STATUS = {
@@ -183,36 +182,6 @@ export function planFilter(filter: AllFilter | undefined): FilterPlan {
 // ---------------------------------------------------------------------------------------------
 // Events
 
-/** Checks an append the way the SQLite engine does, so both engines refuse the same input. */
-export function validateAppend(streamId: string, events: EventData[], expected: ExpectedRevision): void {
-  if (typeof streamId !== 'string' || streamId.length === 0) {
-    throw new InvalidAppendError('A stream id must be a non-empty string');
-  }
-  if (streamId.startsWith('$')) {
-    throw new InvalidAppendError(`Stream ids starting with '$' are reserved for the system: '${streamId}'`);
-  }
-  if (!Array.isArray(events) || events.length === 0) {
-    throw new InvalidAppendError('An append needs at least one event');
-  }
-  if (typeof expected === 'bigint' && expected < 0n) {
-    throw new InvalidAppendError(`An expected revision cannot be negative: ${expected}`);
-  }
-  const ids = new Set<string>();
-  for (const event of events) {
-    if (typeof event.type !== 'string' || event.type.length === 0) {
-      throw new InvalidAppendError('Every event needs a non-empty type');
-    }
-    if (event.id !== undefined) {
-      if (typeof event.id !== 'string' || !isUuid(event.id)) {
-        throw new InvalidAppendError(`Event id is not a UUID: '${String(event.id)}'`);
-      }
-      const id = event.id.toLowerCase();
-      if (ids.has(id)) throw new InvalidAppendError(`Event id ${id} appears twice in one append`);
-      ids.add(id);
-    }
-    if (event.data === undefined) throw new InvalidAppendError(`Event '${event.type}' has no data`);
-  }
-}
 
 /**
  * A port event → the client's JSON event. A missing id becomes a UUIDv7 (the client would

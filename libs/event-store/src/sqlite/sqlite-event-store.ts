@@ -6,7 +6,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DuplicateEventIdError,
   EventStoreUnavailableError,
-  InvalidAppendError,
   StreamNotFoundError,
   WrongExpectedVersionError,
 } from '../errors';
@@ -24,7 +23,8 @@ import type {
   RecordedEvent,
   SubscribeToAllOptions,
 } from '../port';
-import { isUuid, uuidv7 } from '../uuid-v7';
+import { uuidv7 } from '../uuid-v7';
+import { expectationHolds, validateAppend } from '../validation';
 import { migrate } from './schema';
 import { PollingAllSubscription } from './polling-subscription';
 
@@ -450,41 +450,6 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
     metadata: JSON.parse(row[6]) as JsonObject,
     recordedAt: row[7],
   };
-}
-
-export function expectationHolds(expected: ExpectedRevision, actual: bigint | 'no_stream'): boolean {
-  if (expected === 'any') return true;
-  if (expected === 'no_stream') return actual === 'no_stream';
-  if (expected === 'stream_exists') return actual !== 'no_stream';
-  return actual === expected;
-}
-
-export function validateAppend(streamId: string, events: EventData[], expected: ExpectedRevision): void {
-  if (typeof streamId !== 'string' || streamId.length === 0) {
-    throw new InvalidAppendError('A stream id must be a non-empty string');
-  }
-  if (streamId.startsWith('$')) {
-    throw new InvalidAppendError(`Stream ids starting with '$' are reserved for the system: '${streamId}'`);
-  }
-  if (!Array.isArray(events) || events.length === 0) {
-    throw new InvalidAppendError('An append needs at least one event');
-  }
-  if (typeof expected === 'bigint' && expected < 0n) {
-    throw new InvalidAppendError(`An expected revision cannot be negative: ${expected}`);
-  }
-  const ids = new Set<string>();
-  for (const event of events) {
-    if (typeof event.type !== 'string' || event.type.length === 0) {
-      throw new InvalidAppendError('Every event needs a non-empty type');
-    }
-    if (event.id !== undefined) {
-      if (!isUuid(event.id)) throw new InvalidAppendError(`Event id is not a UUID: '${event.id}'`);
-      const id = event.id.toLowerCase();
-      if (ids.has(id)) throw new InvalidAppendError(`Event id ${id} appears twice in one append`);
-      ids.add(id);
-    }
-    if (event.data === undefined) throw new InvalidAppendError(`Event '${event.type}' has no data`);
-  }
 }
 
 function escapeGlob(text: string): string {
