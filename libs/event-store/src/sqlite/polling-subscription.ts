@@ -5,7 +5,7 @@ import type { AllSubscription, RecordedEvent } from '../port';
 export interface PollingSubscriptionOptions<Row> {
   /** Exclusive start position (0n for the beginning). */
   after: bigint;
-  readPage: (after: bigint, limit: number) => Row[];
+  readPage: (after: bigint, limit: number) => Promise<Row[]>;
   pageSize: number;
   pollIntervalMs: number;
   /** Emits 'commit' after every append of this process, so live delivery does not wait for a poll. */
@@ -44,7 +44,7 @@ export class PollingAllSubscription<Row> implements AllSubscription {
       while (!this.stopped) {
         let rows: Row[];
         try {
-          rows = readPage(after, pageSize);
+          rows = await readPage(after, pageSize);
         } catch (error) {
           if (this.stopped) return;
           throw new SubscriptionDroppedError(`Subscription to $all failed after position ${after}`, {

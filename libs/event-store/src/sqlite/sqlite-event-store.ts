@@ -219,13 +219,21 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  private async commitWithRetry(batch: PendingAppend[]): Promise<void> {
+  private commitWithRetry(batch: PendingAppend[]): Promise<void> {
+    return this.whenUnlocked(() => this.commitBatch(batch));
+  }
+
+  /**
+   * Runs `work`, and while another process holds a lock SQLite would answer SQLITE_BUSY, waits
+   * without blocking the event loop and tries again, up to `lockWaitMs`: no SQLITE_BUSY reaches a
+   * caller. Reads need this too (a reader can meet a lock while another process recovers the WAL).
+   */
+  private async whenUnlocked<T>(work: () => T): Promise<T> {
     const deadline = Date.now() + this.lockWaitMs;
     for (let attempt = 0; ; attempt++) {
       this.assertOpen();
       try {
-        this.commitBatch(batch);
-        return;
+        return work();
       } catch (error) {
         if (!isBusy(error)) throw error;
         if (Date.now() >= deadline) {
@@ -233,7 +241,6 @@ export class SqliteEventStore implements EventStore {
             cause: error,
           });
         }
-        // Another process holds the write lock: wait without blocking the event loop.
         await sleep(Math.min(5 * 2 ** Math.min(attempt, 6), 200) * (0.5 + Math.random()));
       }
     }
@@ -338,8 +345,11 @@ export class SqliteEventStore implements EventStore {
       sql += ' LIMIT ?';
       params.push(options.maxCount);
     }
-    const rows = this.db.prepare<unknown[], EventRow>(sql).raw(true).all(...params);
-    if (rows.length === 0 && !this.lastOfStream.get(streamId)) throw new StreamNotFoundError(streamId);
+    const statement = this.db.prepare<unknown[], EventRow>(sql).raw(true);
+    const rows = await this.whenUnlocked(() => statement.all(...params));
+    if (rows.length === 0 && !(await this.whenUnlocked(() => this.lastOfStream.get(streamId)))) {
+      throw new StreamNotFoundError(streamId);
+    }
     return rows.map(toRecordedEvent);
   }
 
@@ -367,7 +377,7 @@ export class SqliteEventStore implements EventStore {
           if (lastPage || delivered >= max) return done;
           this.assertOpen();
           const limit = Math.min(this.pageSize, max - delivered);
-          rows = page(after, limit);
+          rows = await this.whenUnlocked(() => page(after, limit));
           index = 0;
           lastPage = rows.length < limit;
           if (rows.length === 0) return done;
@@ -406,15 +416,15 @@ export class SqliteEventStore implements EventStore {
   }
 
   async headPosition(): Promise<bigint | null> {
-    this.assertOpen();
-    return this.head.get()?.position ?? null;
+    return (await this.whenUnlocked(() => this.head.get()))?.position ?? null;
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
     this.assertOpen();
+    const page = this.pageReader(options.filter);
     const subscription = new PollingAllSubscription({
       after: options.after === undefined || options.after === 'start' ? 0n : options.after,
-      readPage: this.pageReader(options.filter),
+      readPage: (after, limit) => this.whenUnlocked(() => page(after, limit)),
       pageSize: this.pageSize,
       pollIntervalMs: this.pollIntervalMs,
       commitSignal: this.commitSignal,
