@@ -1,0 +1,46 @@
+import 'reflect-metadata';
+import type { LoggerService, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { uuidv7 } from '@sroi/event-store';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppModule } from './app.module';
+import { ApiConfig } from './config/api-config';
+import { createValidationPipe } from './platform/validation';
+
+const CORRELATION_ID = /^[\w.:@/-]{1,128}$/;
+
+export interface CreateAppOptions {
+  logger?: LoggerService | LogLevel[] | false;
+}
+
+/** Builds the Nest application on Fastify, configured exactly as the service runs (tests use it too). */
+export async function createApp(config: ApiConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, return503OnClosing: true });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: options.logger ?? ['log', 'warn', 'error'],
+    abortOnError: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const given = request.headers['x-correlation-id'];
+    const id = typeof given === 'string' && CORRELATION_ID.test(given) ? given : uuidv7();
+    request.correlationId = id;
+    void reply.header('x-correlation-id', id);
+  });
+  app.useGlobalPipes(createValidationPipe());
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('sroi-ledger')
+      .setDescription(
+        'Event-sourced ledger of social-return (SROI) obligations in Dutch public procurement. Errors are RFC 9457 problem+json with a machine-readable `code`; money in euro cents (`…Cents`), dates YYYY-MM-DD, instants ISO-8601 UTC. Every POST accepts an `Idempotency-Key`.',
+      )
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  return app;
+}

@@ -1,0 +1,35 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AuthModule } from './auth/auth.module';
+import { CataloguesModule } from './catalogues/catalogues.module';
+import { ApiConfig } from './config/api-config';
+import { ConfigModule } from './config/config.module';
+import { ContractsModule } from './contracts/contracts.module';
+import { DemoModule } from './demo/demo.module';
+import { EventStoreModule } from './event-store/event-store.module';
+import { HealthModule } from './health/health.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
+import { PlannerModule } from './planner/planner.module';
+import { PlatformModule } from './platform/platform.module';
+import { ReadSideModule } from './read-side/read-side.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ApiConfig = ApiConfig.fromEnv()): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        EventStoreModule,
+        PlatformModule,
+        AuthModule,
+        IdempotencyModule,
+        ReadSideModule,
+        HealthModule,
+        CataloguesModule,
+        ContractsModule,
+        PlannerModule,
+        DemoModule,
+      ],
+    };
+  }
+}

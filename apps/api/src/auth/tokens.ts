@@ -1,0 +1,53 @@
+import { Logger } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ROLES, type Principal, type TokenEntry } from './principal';
+
+export const sha256Hex = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
+
+/** The demo contractor: the law firm of the demo data set (see demo/demo-data.ts). */
+export const DEMO_CONTRACTOR_KVK = '90000017';
+export const DEMO_MUNICIPALITY = 'Utrecht';
+
+function validate(entries: unknown, file: string): TokenEntry[] {
+  if (!Array.isArray(entries)) throw new Error(`${file}: expected a JSON array of { tokenSha256, subject, role, municipality?, contractorKvk? }`);
+  return entries.map((e: Partial<TokenEntry>, i) => {
+    const where = `${file}[${i}]`;
+    if (typeof e.tokenSha256 !== 'string' || !/^[0-9a-f]{64}$/i.test(e.tokenSha256)) throw new Error(`${where}: tokenSha256 must be 64 hex digits`);
+    if (typeof e.subject !== 'string' || e.subject.length === 0) throw new Error(`${where}: subject is required`);
+    if (!ROLES.includes(e.role as never)) throw new Error(`${where}: role must be one of ${ROLES.join(', ')}`);
+    if ((e.role === 'advisor' || e.role === 'auditor') && !e.municipality) throw new Error(`${where}: an ${e.role} needs a municipality`);
+    if (e.role === 'contractor' && !/^\d{8}$/.test(e.contractorKvk ?? '')) throw new Error(`${where}: a contractor needs an 8-digit contractorKvk`);
+    return { ...e, tokenSha256: e.tokenSha256.toLowerCase() } as TokenEntry;
+  });
+}
+
+/**
+ * Reads the tokens file; when it does not exist, creates it with one demo token per role and
+ * prints the tokens (only their hashes are stored, so they are shown this once).
+ */
+export function loadOrCreateTokens(file: string, print: (text: string) => void = (t) => new Logger('Auth').log(t)): Map<string, Principal> {
+  if (!existsSync(file)) {
+    const demo: Array<Principal & { token: string }> = [
+      { subject: 'demo-advisor', role: 'advisor', municipality: DEMO_MUNICIPALITY, token: '' },
+      { subject: 'demo-contractor', role: 'contractor', contractorKvk: DEMO_CONTRACTOR_KVK, token: '' },
+      { subject: 'demo-auditor', role: 'auditor', municipality: DEMO_MUNICIPALITY, token: '' },
+      { subject: 'demo-admin', role: 'admin', token: '' },
+    ].map((p) => ({ ...(p as Principal), token: `sroi_${p.role}_${randomBytes(18).toString('base64url')}` }));
+    mkdirSync(dirname(file), { recursive: true });
+    const entries: TokenEntry[] = demo.map(({ token, ...p }) => ({ tokenSha256: sha256Hex(token), ...p }));
+    writeFileSync(file, `${JSON.stringify(entries, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
+    print(
+      [
+        `No tokens file: created ${file} with one demo token per role. These tokens are shown once:`,
+        ...demo.map((d) => `  ${d.role.padEnd(10)} ${d.token}${d.municipality ? `  (municipality ${d.municipality})` : ''}${d.contractorKvk ? `  (KvK ${d.contractorKvk})` : ''}`),
+        `Use them as 'Authorization: Bearer <token>' (in /api/docs: Authorize).`,
+      ].join('\n'),
+    );
+  }
+  const entries = validate(JSON.parse(readFileSync(file, 'utf8')), file);
+  const map = new Map<string, Principal>();
+  for (const { tokenSha256, ...principal } of entries) map.set(tokenSha256, principal);
+  return map;
+}

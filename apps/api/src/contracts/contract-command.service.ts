@@ -1,0 +1,77 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { decide, isRegistered, type ContractCommand } from '@sroi/domain';
+import { WrongExpectedVersionError, type EventStore } from '@sroi/event-store';
+import { canSeeContract, type Principal } from '../auth/principal';
+import { EVENT_STORE } from '../event-store/event-store.module';
+import { notFound, ProblemException } from '../platform/problem';
+import { contractStream, metadataFor, toEventData, type CommandEnvelope } from '../shared/event-codec';
+import { ContractRepository, type LoadedContract } from './contract-repository';
+
+export interface CommandContext extends CommandEnvelope {
+  /** the caller, for the scope check */
+  caller: Principal;
+  /** `If-Match: "<revision>"`, when given */
+  ifMatch?: bigint;
+}
+
+export interface CommandResult {
+  contractId: string;
+  revision: number;
+  position: string;
+  contributionId?: string;
+}
+
+/**
+ * Runs one contract command: read the stream, fold it, check the caller's scope (404 outside it),
+ * check If-Match (412), decide, append with the stream's revision as expectation. A concurrent
+ * writer makes the loser decide once more on fresh state; a second conflict is 409, and with
+ * If-Match any conflict is 412.
+ */
+@Injectable()
+export class ContractCommandService {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly repository: ContractRepository,
+  ) {}
+
+  async execute(contractId: string, ctx: CommandContext, build: (loaded: LoadedContract) => ContractCommand, contributionId?: string): Promise<CommandResult> {
+    for (let attempt = 0; ; attempt++) {
+      const loaded = await this.repository.load(contractId);
+      const command = build(loaded);
+      const registering = command.type === 'RegisterContract';
+      if (!registering) {
+        const s = loaded.state;
+        if (loaded.revision === null || !isRegistered(s) || !canSeeContract(ctx.caller, { municipality: s.municipality, contractorKvk: s.contractor.kvk })) {
+          throw notFound(`Contract ${contractId}`);
+        }
+      }
+      if (ctx.ifMatch !== undefined && ctx.ifMatch !== loaded.revision) throw this.preconditionFailed(ctx.ifMatch, loaded.revision);
+      const events = decide(command, loaded.state);
+      try {
+        const result = await this.store.appendToStream(
+          contractStream(contractId),
+          events.map((e) => toEventData(e, metadataFor(ctx, command.type, e.schemaVersion))),
+          { expectedRevision: loaded.revision ?? 'no_stream' },
+        );
+        this.repository.remember(contractId, loaded, events, result.nextExpectedRevision);
+        return {
+          contractId,
+          revision: Number(result.nextExpectedRevision),
+          position: String(result.position),
+          ...(contributionId !== undefined ? { contributionId } : {}),
+        };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+        if (ctx.ifMatch !== undefined) throw this.preconditionFailed(ctx.ifMatch, typeof error.actual === 'bigint' ? error.actual : null);
+        if (attempt >= 1) throw error;
+      }
+    }
+  }
+
+  private preconditionFailed(expected: bigint, actual: bigint | null): ProblemException {
+    return new ProblemException(412, 'precondition-failed', `If-Match names revision ${expected}, but the contract is at revision ${actual ?? 'none'}; read it again`, {
+      expectedRevision: Number(expected),
+      actualRevision: actual === null ? null : Number(actual),
+    });
+  }
+}

@@ -1,0 +1,74 @@
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import type { ContractStatus } from '@sroi/domain';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
+import { Clock } from '../platform/clock';
+import { parseInstantParam } from '../platform/time-params';
+import type { ContractSummary, PortfolioPage } from '../projections/read-models';
+import { HistoryQueryDto, PortfolioQueryDto, ReadQueryDto, ReplayQueryDto, StatusQueryDto } from './contract-query.dto';
+import { GetContractHistoryQuery, GetContractStatusQuery, GetContractSummaryQuery, ListContractsQuery, ReplayContractQuery } from './contract.queries';
+
+/**
+ * The read side of contracts. Portfolio and summary come from the projections (figures as of
+ * today in Europe/Amsterdam); status, history and replay from the contract's own stream.
+ */
+@ApiTags('contracts: queries')
+@ApiBearerAuth()
+@Controller('v1/contracts')
+export class ContractQueriesController {
+  constructor(
+    private readonly bus: QueryBus,
+    private readonly clock: Clock,
+  ) {}
+
+  @Get()
+  @Roles('advisor', 'contractor', 'auditor')
+  list(@Query() q: PortfolioQueryDto, @CurrentPrincipal() principal: Principal): Promise<PortfolioPage> {
+    const query = {
+      ...(q.municipality !== undefined ? { municipality: q.municipality } : {}),
+      ...(q.contractorKvk !== undefined ? { contractorKvk: q.contractorKvk } : {}),
+      ...(q.status !== undefined ? { status: q.status } : {}),
+      ...(q.sort !== undefined ? { sort: q.sort } : {}),
+      ...(q.order !== undefined ? { order: q.order } : {}),
+      page: q.page ?? 1,
+      pageSize: q.pageSize ?? 50,
+    };
+    return this.bus.execute(new ListContractsQuery(query, principal, this.clock.today()));
+  }
+
+  @Get(':id')
+  @Roles('advisor', 'contractor', 'auditor')
+  @ApiHeader({ name: 'If-None-Match', required: false })
+  async summary(@Param('id') id: string, @Query() _q: ReadQueryDto, @CurrentPrincipal() principal: Principal, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<ContractSummary | undefined> {
+    const summary = await this.bus.execute(new GetContractSummaryQuery(id, principal, this.clock.today()));
+    const etag = `"${summary.revision}"`;
+    void reply.header('etag', etag);
+    if (req.headers['if-none-match'] === etag) {
+      void reply.status(304);
+      return undefined;
+    }
+    return summary;
+  }
+
+  @Get(':id/status')
+  @Roles('advisor', 'contractor', 'auditor')
+  status(@Param('id') id: string, @Query() q: StatusQueryDto, @CurrentPrincipal() principal: Principal): Promise<ContractStatus> {
+    const knownAt = parseInstantParam(q.knownAt, 'knownAt', this.clock.now());
+    return this.bus.execute(new GetContractStatusQuery(id, principal, q.asOf ?? this.clock.today(), knownAt));
+  }
+
+  @Get(':id/history')
+  @Roles('advisor', 'auditor')
+  history(@Param('id') id: string, @Query() q: HistoryQueryDto, @CurrentPrincipal() principal: Principal): Promise<unknown> {
+    return this.bus.execute(new GetContractHistoryQuery(id, principal, q.asOf));
+  }
+
+  @Get(':id/replay')
+  @Roles('advisor', 'auditor')
+  replay(@Param('id') id: string, @Query() q: ReplayQueryDto, @CurrentPrincipal() principal: Principal): Promise<unknown> {
+    return this.bus.execute(new ReplayContractQuery(id, principal, q.toRevision, q.asOf));
+  }
+}

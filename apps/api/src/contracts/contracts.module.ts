@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { CataloguesModule } from '../catalogues/catalogues.module';
+import { ContractCommandService } from './contract-command.service';
+import { ContractQueriesController } from './contract-queries.controller';
+import { ContractRepository } from './contract-repository';
+import { CONTRACT_COMMAND_HANDLERS } from './contract.commands';
+import { CONTRACT_QUERY_HANDLERS } from './contract.queries';
+import { ContractsController } from './contracts.controller';
+
+@Module({
+  imports: [CqrsModule, CataloguesModule],
+  controllers: [ContractsController, ContractQueriesController],
+  providers: [ContractRepository, ContractCommandService, ...CONTRACT_COMMAND_HANDLERS, ...CONTRACT_QUERY_HANDLERS],
+  exports: [ContractCommandService, ContractRepository],
+})
+export class ContractsModule {}

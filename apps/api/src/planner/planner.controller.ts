@@ -1,0 +1,22 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { DomainError, estimate, type Estimate, type PlannedItem } from '@sroi/domain';
+import { CatalogueRegistry } from '../catalogues/catalogue.registry';
+import { EstimateDto } from './planner.dto';
+
+/** The contractor's what-if: what a plan of blocks is worth against the obligation. Writes nothing. */
+@ApiTags('planner')
+@ApiBearerAuth()
+@Controller('v1/planner')
+export class PlannerController {
+  constructor(private readonly catalogues: CatalogueRegistry) {}
+
+  @Post('estimate')
+  @HttpCode(200)
+  async estimate(@Body() body: EstimateDto): Promise<Estimate> {
+    const version = await this.catalogues.find(body.catalogue.id, body.catalogue.version);
+    if (!version) throw new DomainError('unknown-catalogue-version', `catalogue version ${body.catalogue.id}/${body.catalogue.version} has not been published`);
+    const items: PlannedItem[] = body.items.map((i) => Object.fromEntries(Object.entries(i).filter(([, v]) => v !== undefined)) as unknown as PlannedItem);
+    return estimate(version, body.contractValueCents, body.sroiPercentage, items);
+  }
+}

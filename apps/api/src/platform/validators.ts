@@ -1,0 +1,47 @@
+import { isValidDate, isValidInstant } from '@sroi/domain';
+import { registerDecorator, type ValidationOptions } from 'class-validator';
+
+/** A real calendar date `YYYY-MM-DD` (2023-02-30 is refused). */
+export function IsCalendarDate(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isCalendarDate',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: `$property must be a calendar date YYYY-MM-DD`, ...options },
+      validator: { validate: (value: unknown) => isValidDate(value) },
+    });
+}
+
+/** An ISO-8601 UTC instant `2024-03-01T12:00:00Z` (fraction optional). */
+export function IsUtcInstant(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isUtcInstant',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: `$property must be an ISO-8601 UTC instant like 2024-03-01T12:00:00Z`, ...options },
+      validator: { validate: (value: unknown) => isValidInstant(value) },
+    });
+}
+
+/** Amounts in cents: a safe non-negative integer. */
+export const MAX_CENTS = Number.MAX_SAFE_INTEGER;
+
+/** A plain object of string keys to strings matching `pattern` (e.g. a block mapping). */
+export function IsStringRecord(pattern: RegExp, options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isStringRecord',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: `$property must be an object of block codes to block codes`, ...options },
+      validator: {
+        validate: (value: unknown) =>
+          value !== null &&
+          typeof value === 'object' &&
+          !Array.isArray(value) &&
+          Object.entries(value as Record<string, unknown>).every(([k, v]) => pattern.test(k) && typeof v === 'string' && pattern.test(v)),
+      },
+    });
+}

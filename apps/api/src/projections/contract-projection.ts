@@ -1,0 +1,181 @@
+import { evolve, initialState, isRegistered, type ContractState, type ContributionState, type RegisteredContract } from '@sroi/domain';
+import type { RecordedEvent } from '@sroi/event-store';
+import {
+  contractIdOf,
+  contributionIdOf,
+  CREATES_CONTRIBUTION,
+  decodeContractEvent,
+  isContractStream,
+  MalformedContractEventError,
+  REFERS_TO_CONTRIBUTION,
+} from './contract-events';
+import type { ContractTables, StoredContract } from './contract-tables';
+
+/** A projection the runner drives: it applies a batch inside the runner's transaction. */
+export interface Projection {
+  /** Name of its checkpoint. */
+  readonly name: string;
+  /**
+   * Applies the events (every event of $all after the checkpoint, in order; the projection picks
+   * its own) to its tables. Runs inside a transaction; throws {@link MalformedContractEventError}
+   * naming the event it could not apply, and then the transaction is rolled back.
+   */
+  apply(events: readonly RecordedEvent[]): void;
+  /** The transaction committed: in-memory caches may keep what the batch produced. */
+  committed(): void;
+  /** The transaction rolled back: forget what the batch produced. */
+  discarded(): void;
+}
+
+interface Working extends StoredContract {
+  /** Header JSON as stored, or null once the header changed in this batch. */
+  headerJson: string | null;
+  /** Whether the header must be written (it changed in this batch). */
+  headerDirty: boolean;
+  /** Whether the contract was registered in this batch (its row is inserted, not updated). */
+  inserted: boolean;
+  dirty: Map<string, ContributionState>;
+}
+
+interface Cached extends StoredContract {
+  headerJson: string;
+}
+
+export interface ContractProjectionOptions {
+  /** Contracts whose header stays parsed in memory between batches (LRU). Default 1,000. */
+  cacheSize?: number;
+}
+
+/**
+ * The contract projection: per contract, the state folded by the domain's `evolve` (header row +
+ * contribution rows, see {@link ContractTables}), its revision, position and recording instant,
+ * and the indexed columns of the portfolio. Figures are not computed here: they depend on the
+ * date asked, so the queries compute them (and cache a snapshot per date).
+ *
+ * Each event is checked before it is folded: the stream's revisions follow each other from 0,
+ * the first event registers the contract of the stream, the data has the fields the event needs,
+ * a contribution is created once and referred to only once created. Anything else stops the
+ * projection (a read model that skips an event is silently wrong for ever).
+ *
+ * `evolve` is applied to a partial state: the header and only the contribution the event names.
+ * That holds because `evolve` touches no other contribution; the tests compare every contract's
+ * state with `fold` over its whole stream to keep it so.
+ */
+export class ContractProjection implements Projection {
+  readonly name = 'contracts';
+  private readonly cache = new Map<string, Cached>();
+  private readonly work = new Map<string, Working>();
+  private readonly cacheSize: number;
+
+  constructor(
+    private readonly tables: ContractTables,
+    options: ContractProjectionOptions = {},
+  ) {
+    this.cacheSize = options.cacheSize ?? 1_000;
+  }
+
+  apply(events: readonly RecordedEvent[]): void {
+    for (const event of events) {
+      if (!isContractStream(event.streamId)) continue;
+      try {
+        this.applyOne(event);
+      } catch (error) {
+        if (error instanceof MalformedContractEventError) throw error;
+        throw new MalformedContractEventError(event, error instanceof Error ? error.message : String(error), { cause: error });
+      }
+    }
+    this.flush();
+  }
+
+  committed(): void {
+    for (const [id, w] of this.work) {
+      this.cache.delete(id);
+      this.cache.set(id, {
+        state: { ...w.state, contributions: {} },
+        revision: w.revision,
+        position: w.position,
+        updatedAt: w.updatedAt,
+        headerJson: w.headerJson as string,
+      });
+    }
+    this.work.clear();
+    while (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
+  }
+
+  discarded(): void {
+    this.work.clear();
+    this.cache.clear();
+    this.tables.forgetUncommitted();
+  }
+
+  private open(contractId: string): Working | null {
+    const cached = this.cache.get(contractId) ?? this.tables.contractHeader(contractId);
+    if (!cached) return null;
+    const w: Working = { ...cached, state: { ...cached.state, contributions: {} }, dirty: new Map(), headerDirty: false, inserted: false };
+    this.work.set(contractId, w);
+    return w;
+  }
+
+  private applyOne(recorded: RecordedEvent): void {
+    const fail = (reason: string): never => {
+      throw new MalformedContractEventError(recorded, reason);
+    };
+    const contractId = contractIdOf(recorded.streamId);
+    const w = this.work.get(contractId) ?? this.open(contractId);
+    const expected = w ? w.revision + 1 : 0;
+    if (recorded.revision !== BigInt(expected)) {
+      fail(w ? `expected revision ${expected} of the stream next` : `the projection holds no earlier event of this stream (expected revision 0)`);
+    }
+    const event = decodeContractEvent(recorded);
+    let before: ContractState = initialState;
+    if (!w) {
+      if (event.type !== 'ContractRegistered') fail('the first event of a contract stream must be ContractRegistered');
+      else if (event.data.contractId !== contractId) fail(`it registers contract '${event.data.contractId}' in the stream of '${contractId}'`);
+    } else {
+      if (event.type === 'ContractRegistered') fail('the contract is registered already');
+      const contributionId = contributionIdOf(event);
+      if (contributionId !== undefined) {
+        const known = w.state.contributions[contributionId] ?? this.tables.contribution(contractId, contributionId);
+        if (known && CREATES_CONTRIBUTION.has(event.type)) fail(`contribution '${contributionId}' exists already`);
+        if (!known && REFERS_TO_CONTRIBUTION.has(event.type)) fail(`it refers to unknown contribution '${contributionId}'`);
+        if (known && w.state.contributions[contributionId] === undefined) {
+          w.state = { ...w.state, contributions: { ...w.state.contributions, [contributionId]: known } };
+        }
+      }
+      before = w.state;
+    }
+    const after = evolve(before, event);
+    if (!isRegistered(after)) return fail('the folded state is not a registered contract');
+    const target: Working = w ?? { state: after, revision: 0, position: '', updatedAt: '', headerJson: null, dirty: new Map(), headerDirty: true, inserted: true };
+    if (w && headerChanged(w.state, after)) {
+      target.headerJson = null;
+      target.headerDirty = true;
+    }
+    for (const [id, c] of Object.entries(after.contributions)) {
+      if (!isRegistered(before) || before.contributions[id] !== c) target.dirty.set(id, c);
+    }
+    target.state = after;
+    target.revision = expected;
+    target.position = String(recorded.position);
+    target.updatedAt = recorded.recordedAt;
+    if (!w) this.work.set(contractId, target);
+  }
+
+  /** Writes what the batch changed: one row per contract touched, one per contribution changed. */
+  private flush(): void {
+    for (const w of this.work.values()) {
+      w.headerJson ??= this.tables.encodeHeader(w.state);
+      this.tables.writeContract(w, w.inserted, w.headerDirty ? w.headerJson : null);
+      for (const c of w.dirty.values()) this.tables.writeContribution(w.state.contractId, c);
+      w.dirty.clear();
+    }
+  }
+}
+
+/** Whether anything but the contributions and the event counter differs (by reference: evolve copies what it changes). */
+function headerChanged(before: RegisteredContract, after: RegisteredContract): boolean {
+  for (const key of Object.keys(after) as (keyof RegisteredContract)[]) {
+    if (key !== 'contributions' && key !== 'seq' && before[key] !== after[key]) return true;
+  }
+  return Object.keys(before).length !== Object.keys(after).length;
+}

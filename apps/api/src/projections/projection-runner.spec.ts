@@ -1,0 +1,289 @@
+import { figuresOf, fold, isRegistered } from '@sroi/domain';
+import type { AllSubscription, EventStore, RecordedEvent, SqliteEventStore } from '@sroi/event-store';
+import { contractIdOf, contractStreamId } from './contract-events';
+import { ProjectionHealth } from './projection-health';
+import { dumpReadModels } from './read-model-database';
+import { rebuildReadModels } from './rebuild';
+import { Ledger, openStore, seedPortfolio, tempDir, toContractEvent, TODAY } from './testing/ledger';
+import { caughtUp, eventually, readModelsIn, type ReadModelsFixture } from './testing/read-models.fixture';
+
+let tmp: ReturnType<typeof tempDir>;
+let store: SqliteEventStore;
+let ledger: Ledger;
+let fixture: ReadModelsFixture | undefined;
+
+beforeEach(() => {
+  tmp = tempDir();
+  store = openStore(tmp.dir);
+  ledger = new Ledger(store);
+});
+
+afterEach(async () => {
+  await fixture?.close();
+  fixture = undefined;
+  await store.close();
+  tmp.remove();
+});
+
+async function allEvents(s: EventStore = store): Promise<RecordedEvent[]> {
+  const out: RecordedEvent[] = [];
+  for await (const e of s.readAll()) out.push(e);
+  return out;
+}
+
+describe('ProjectionRunner', () => {
+  it('folds every contract stream exactly as the domain does, and checkpoints the last event of $all', async () => {
+    await seedPortfolio(ledger);
+    fixture = readModelsIn(tmp.dir, store);
+    fixture.runner.start();
+    await caughtUp(fixture.runner, store);
+
+    const events = await allEvents();
+    const head = events[events.length - 1].position;
+    expect(events[events.length - 1].streamId.startsWith('contract-')).toBe(true);
+    expect(fixture.database.checkpoint('contracts')).toBe(head);
+    expect(fixture.runner.lastAppliedPosition()).toBe(head);
+    expect(fixture.runner.appliedEvents).toBe(events.length);
+
+    for (const contractId of ['c-1', 'c-2', 'c-3', 'c-4', 'c-5']) {
+      const history = events.filter((e) => e.streamId === contractStreamId(contractId));
+      const expected = fold(history.map(toContractEvent));
+      const row = fixture.tables.row(contractId);
+      if (!row || !isRegistered(expected)) throw new Error(`no row for ${contractId}`);
+      // The stored state (header + contributions, catalogues by key) is the domain's fold, whole.
+      expect(fixture.tables.fullState(row)).toEqual(expected);
+      const last = history[history.length - 1];
+      const summary = fixture.readModels.summary(contractId, TODAY);
+      const figures = figuresOf(expected, TODAY);
+      expect(summary).toMatchObject({
+        contractId,
+        revision: Number(last.revision),
+        position: String(last.position),
+        updatedAt: last.recordedAt,
+        asOf: TODAY,
+        obligationCents: figures.obligationCents,
+        realisedCents: figures.realisedCents,
+        committedCents: figures.committedCents,
+        verifiedCents: figures.verifiedCents,
+        awaitingAgreement: figures.awaitingAgreement,
+        status: figures.status,
+        contractValueCents: figures.contractValueCents,
+        catalogue: figures.catalogue,
+        endDate: expected.endDate,
+        closed: expected.status === 'closed',
+      });
+    }
+  });
+
+  it('applies live events after catching up, and waitFor resolves on apply', async () => {
+    fixture = readModelsIn(tmp.dir, store);
+    fixture.runner.start();
+    await eventually(() => fixture?.runner.isCaughtUp() === true);
+    expect(fixture.runner.state).toBe('live');
+    expect(fixture.runner.lastAppliedPosition()).toBeNull();
+
+    const { position } = await ledger.register('c-1');
+    const waiting = fixture.runner.waitFor(position, 5_000);
+    await expect(waiting).resolves.toBe(true);
+    expect(fixture.readModels.summary('c-1', TODAY)?.revision).toBe(0);
+    // Already applied: resolves at once.
+    await expect(fixture.runner.waitFor(position, 0)).resolves.toBe(true);
+    // Events of other streams are skipped but advance the position, so any position can be waited for.
+    await ledger.publishCatalogues();
+    const head = (await store.headPosition()) as bigint;
+    await expect(fixture.runner.waitFor(head, 5_000)).resolves.toBe(true);
+    expect(fixture.database.checkpoint('contracts')).toBe(head);
+    expect(fixture.readModels.summary('c-1', TODAY)?.position).toBe(String(position));
+  });
+
+  it('waitFor times out (false) for a position that is not applied in time', async () => {
+    await ledger.register('c-1');
+    fixture = readModelsIn(tmp.dir, store);
+    fixture.runner.start();
+    await caughtUp(fixture.runner, store);
+    const head = (await store.headPosition()) as bigint;
+    const started = Date.now();
+    await expect(fixture.runner.waitFor(head + 1n, 60)).resolves.toBe(false);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(50);
+  });
+
+  it('resumes after a restart exactly after its checkpoint, applying nothing twice', async () => {
+    await seedPortfolio(ledger);
+    fixture = readModelsIn(tmp.dir, store);
+    fixture.runner.start();
+    await caughtUp(fixture.runner, store);
+    const firstRun = fixture.runner.appliedEvents;
+    await fixture.close();
+
+    // Nothing new: a new runner on the same file applies nothing.
+    fixture = readModelsIn(tmp.dir, store);
+    expect(fixture.runner.lastAppliedPosition()).toBe(await store.headPosition());
+    fixture.runner.start();
+    await eventually(() => fixture?.runner.isCaughtUp() === true);
+    expect(fixture.runner.appliedEvents).toBe(0);
+    await fixture.close();
+
+    // Events appended while stopped: the next runner applies exactly those.
+    const before = (await allEvents()).length;
+    await ledger.hire('c-2', 'p-9', { startDate: '2023-07-01' });
+    await ledger.execute('c-1', { type: 'ChangeContractValue', data: { contractValueCents: 60_000_000, effectiveDate: '2024-01-01', reason: 'Meerwerk' } });
+    await ledger.execute('c-2', { type: 'WithdrawContribution', data: { contributionId: 'k-2', reason: 'fout' } });
+    await ledger.register('c-6', { municipality: 'Amersfoort' });
+    const after = (await allEvents()).length;
+    fixture = readModelsIn(tmp.dir, store);
+    fixture.runner.start();
+    await caughtUp(fixture.runner, store);
+    expect(fixture.runner.appliedEvents).toBe(after - before);
+    expect(firstRun).toBe(before);
+
+    // The result equals a fresh rebuild from position 0.
+    const rebuilt = tempDir();
+    try {
+      const file = `${rebuilt.dir}/read-models.sqlite`;
+      await rebuildReadModels(store, file);
+      const fresh = readModelsIn(rebuilt.dir, store);
+      try {
+        expect(dumpReadModels(fresh.database.db)).toEqual(dumpReadModels(fixture.database.db));
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      rebuilt.remove();
+    }
+  });
+
+  it('batches: a long history is applied in transactions of at most batchSize events', async () => {
+    await ledger.register('c-1');
+    for (let i = 0; i < 30; i++) await ledger.purchase('c-1', `k-${i}`, 10_000 + i);
+    fixture = readModelsIn(tmp.dir, store, { batchSize: 7, catchUpBatchSize: 7 });
+    const commits: bigint[] = [];
+    const save = fixture.database.saveCheckpoint.bind(fixture.database);
+    fixture.database.saveCheckpoint = (name, position) => {
+      commits.push(position);
+      save(name, position);
+    };
+    fixture.runner.start();
+    await caughtUp(fixture.runner, store);
+    expect(commits.length).toBe(Math.ceil(31 / 7));
+    expect(fixture.readModels.summary('c-1', TODAY)?.revision).toBe(30);
+  });
+
+  it('stops visibly on a malformed contract event: applies what precedes it, reports it, never skips it', async () => {
+    await ledger.register('c-1');
+    await ledger.hire('c-1', 'p-1');
+    const bad = await store.appendToStream(contractStreamId('c-1'), [{ type: 'PurchaseRecorded', data: { contributionId: 'k-1' }, metadata: { schemaVersion: 1 } }]);
+    await ledger.register('c-2');
+    fixture = readModelsIn(tmp.dir, store);
+    const health = new ProjectionHealth(fixture.runner);
+    fixture.runner.start();
+    await eventually(() => fixture?.runner.state === 'failed');
+
+    expect(health.isReady()).toBe(false);
+    expect(health.isHealthy()).toBe(false);
+    const report = health.report();
+    expect(report.state).toBe('failed');
+    expect(report.lastError?.message).toMatch(/PurchaseRecorded at revision 2 of 'contract-c-1'.*data\.catalogue/);
+    expect(report.lastError?.event).toEqual({ streamId: 'contract-c-1', revision: '2', position: String(bad.position), type: 'PurchaseRecorded' });
+    // The events before it are applied and checkpointed; nothing after it.
+    expect(report.lastAppliedPosition).toBe(String(bad.position - 1n));
+    expect(fixture.database.checkpoint('contracts')).toBe(bad.position - 1n);
+    expect(fixture.readModels.summary('c-1', TODAY)?.revision).toBe(1);
+    expect(fixture.readModels.summary('c-2', TODAY)).toBeNull();
+    await expect(fixture.runner.waitFor(bad.position, 1_000)).resolves.toBe(false);
+
+    // A restart fails again on the same event: it is not skipped.
+    await fixture.close();
+    fixture = readModelsIn(tmp.dir, store);
+    fixture.runner.start();
+    await eventually(() => fixture?.runner.state === 'failed');
+    expect(fixture.runner.lastError?.event?.position).toBe(String(bad.position));
+    expect(fixture.runner.appliedEvents).toBe(0);
+  });
+
+  it.each([
+    ['an unknown event type', { type: 'ContractRenamed', data: { title: 'x' } }, /unknown event type 'ContractRenamed'/],
+    ['a second registration', { type: 'ContractRegistered', data: {} }, /data\.contractId/],
+    ['a reference to an unknown contribution', { type: 'ContributionVerified', data: { contributionId: 'nope', note: '' } }, /unknown contribution 'nope'/],
+    ['an unsupported schema version', { type: 'ContractClosed', data: { reason: 'x' }, metadata: { schemaVersion: 2 } }, /schemaVersion 2/],
+  ])('fails on %s', async (_name, event, message) => {
+    await ledger.register('c-1');
+    await store.appendToStream(contractStreamId('c-1'), [event]);
+    fixture = readModelsIn(tmp.dir, store);
+    fixture.runner.start();
+    await eventually(() => fixture?.runner.state === 'failed');
+    expect(fixture.runner.lastError?.message).toMatch(message);
+  });
+
+  it('fails on a contract stream that does not start with its registration', async () => {
+    await ledger.register('c-1');
+    const registration = (await store.readStream(contractStreamId('c-1')))[0];
+    await store.appendToStream(contractStreamId('c-2'), [{ type: 'ContractRegistered', data: registration.data }]);
+    fixture = readModelsIn(tmp.dir, store);
+    fixture.runner.start();
+    await eventually(() => fixture?.runner.state === 'failed');
+    expect(fixture.runner.lastError?.message).toMatch(/registers contract 'c-1' in the stream of 'c-2'/);
+  });
+
+  it('resubscribes from its checkpoint with backoff when the subscription drops', async () => {
+    await seedPortfolio(ledger);
+    let subscriptions = 0;
+    const afters: (bigint | 'start' | undefined)[] = [];
+    // The first two subscriptions drop after 5 events each.
+    const flaky: EventStore = Object.create(store) as EventStore;
+    flaky.subscribeToAll = (options) => {
+      subscriptions++;
+      afters.push(options?.after);
+      const inner = store.subscribeToAll(options);
+      if (subscriptions > 2) return inner;
+      return {
+        stop: () => inner.stop(),
+        async *[Symbol.asyncIterator]() {
+          let n = 0;
+          for await (const e of inner) {
+            yield e;
+            if (++n === 5) throw new Error('connection reset');
+          }
+        },
+      } as AllSubscription;
+    };
+    fixture = readModelsIn(tmp.dir, store, { batchSize: 3, catchUpBatchSize: 3 });
+    const runner = new (fixture.runner.constructor as typeof import('./projection-runner').ProjectionRunner)(flaky, fixture.database, [fixture.projection], {
+      batchSize: 3,
+      catchUpBatchSize: 3,
+      batchWindowMs: 5,
+      retryInitialMs: 10,
+    });
+    runner.start();
+    try {
+      await caughtUp(runner, store);
+      expect(subscriptions).toBe(3);
+      expect(afters[0]).toBe('start');
+      // Each resubscription starts after the last committed batch (3 events per batch, a drop after 5):
+      // the 2 events of the unfinished batch are dropped with it and delivered again.
+      const log = await allEvents();
+      expect(afters.slice(1)).toEqual([log[2].position, log[5].position]);
+      expect(runner.lastError?.message).toMatch(/subscription dropped: connection reset/);
+      expect(runner.state).toBe('live');
+      // Every event applied exactly once: the stored state still equals the domain's fold.
+      const events = await allEvents();
+      for (const id of new Set(events.filter((e) => e.streamId.startsWith('contract-')).map((e) => contractIdOf(e.streamId)))) {
+        const row = fixture.tables.row(id);
+        expect(row && fixture.tables.fullState(row)).toEqual(fold(events.filter((e) => e.streamId === contractStreamId(id)).map(toContractEvent)));
+      }
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('stop() ends the subscription and leaves the checkpoint where the last batch put it', async () => {
+    await ledger.register('c-1');
+    fixture = readModelsIn(tmp.dir, store);
+    fixture.runner.start();
+    await caughtUp(fixture.runner, store);
+    await fixture.runner.stop();
+    expect(fixture.runner.state).toBe('stopped');
+    const { position } = await ledger.hire('c-1', 'p-1');
+    await expect(fixture.runner.waitFor(position, 50)).resolves.toBe(false);
+    expect(fixture.database.checkpoint('contracts')).toBe(position - 1n);
+  });
+});

@@ -1,0 +1,72 @@
+import {
+  Inject,
+  Logger,
+  Module,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { EventStore } from '@sroi/event-store';
+import { ApiConfig } from '../config/api-config';
+import { EVENT_STORE } from '../event-store/event-store.module';
+import { ContractProjection } from './contract-projection';
+import { ContractTables } from './contract-tables';
+import { ProjectionHealth } from './projection-health';
+import { ProjectionRunner } from './projection-runner';
+import { READ_MODELS_FILE, ReadModelDatabase } from './read-model-database';
+import { ContractReadModels, ProjectionProgress } from './read-models';
+import { SqliteContractReadModels } from './sqlite-contract-read-models';
+
+const logger = new Logger('Projections');
+
+/**
+ * The read side: `read-models.sqlite` in the data folder, fed by the projection runner from the
+ * store's `$all` subscription. Exports `ContractReadModels` (summary, portfolio),
+ * `ProjectionProgress` (last applied position, waitFor) and `ProjectionHealth` (for /health and
+ * /ready). The runner starts on bootstrap without blocking it, and stops before shutdown, ahead of
+ * the event store's own shutdown hook.
+ */
+@Module({
+  providers: [
+    {
+      provide: ReadModelDatabase,
+      inject: [ApiConfig],
+      useFactory: (config: ApiConfig): ReadModelDatabase => {
+        const database = new ReadModelDatabase(config.file(READ_MODELS_FILE));
+        if (database.created) logger.log(`Read models at ${database.path} are new: rebuilding them from position 0`);
+        return database;
+      },
+    },
+    { provide: ContractTables, inject: [ReadModelDatabase], useFactory: (database: ReadModelDatabase) => new ContractTables(database) },
+    {
+      provide: ProjectionRunner,
+      inject: [EVENT_STORE, ReadModelDatabase, ContractTables],
+      useFactory: (store: EventStore, database: ReadModelDatabase, tables: ContractTables) =>
+        new ProjectionRunner(store, database, [new ContractProjection(tables)], { logger }),
+    },
+    { provide: SqliteContractReadModels, inject: [ContractTables], useFactory: (tables: ContractTables) => new SqliteContractReadModels(tables) },
+    { provide: ContractReadModels, useExisting: SqliteContractReadModels },
+    { provide: ProjectionProgress, useExisting: ProjectionRunner },
+    { provide: ProjectionHealth, inject: [ProjectionRunner], useFactory: (runner: ProjectionRunner) => new ProjectionHealth(runner) },
+  ],
+  exports: [ContractReadModels, ProjectionProgress, ProjectionHealth],
+})
+export class ProjectionsModule implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  constructor(
+    @Inject(ProjectionRunner) private readonly runner: ProjectionRunner,
+    @Inject(ReadModelDatabase) private readonly database: ReadModelDatabase,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.runner.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.runner.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.runner.stop();
+    this.database.close();
+  }
+}

@@ -1,0 +1,195 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+/** File name of the read models in `SROI_DATA_DIR`. */
+export const READ_MODELS_FILE = 'read-models.sqlite';
+
+/**
+ * Version of the read-model schema *and* of what the projections compute. Bump it whenever a table
+ * or the meaning of a column changes: a file of another version is emptied on open, and the
+ * projections rebuild it from position 0 (a read model is derived data, never migrated).
+ */
+export const READ_MODEL_SCHEMA_VERSION = 1;
+
+export type ReadModelSynchronous = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
+
+export interface ReadModelDatabaseOptions {
+  /**
+   * Durability of a commit. NORMAL by default, on purpose (the event store itself runs at FULL):
+   * in WAL mode NORMAL is still atomic and consistent, so after a power loss the file holds a
+   * prefix of the committed transactions, each with its checkpoint. The runner then resumes from
+   * the older checkpoint and re-applies the lost tail from the store, which keeps every event. A
+   * read model can always be rebuilt from the store; FULL would only buy an fsync per batch.
+   */
+  synchronous?: ReadModelSynchronous;
+  /** How long SQLite waits for a lock held by another connection (the rebuild tool), in ms. */
+  busyTimeoutMs?: number;
+  /**
+   * 'building': a file nobody else reads yet (a rebuild): no journal while writing, a larger page
+   * cache; `finishBuilding()` turns it into a normal WAL file before it is swapped in.
+   */
+  mode?: 'live' | 'building';
+}
+
+const TABLES = ['checkpoints', 'catalogues', 'contracts', 'contract_headers', 'contributions'] as const;
+
+const SCHEMA = `
+CREATE TABLE checkpoints (
+  projection TEXT PRIMARY KEY,
+  -- position of the last event of $all this projection handled (decimal; exclusive resume point)
+  position   TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- Catalogue versions as copied into the contract events, stored once and referenced by key
+-- from the contracts' state (a version is about 4 kB; every contract carries one or more).
+CREATE TABLE catalogues (
+  key          TEXT PRIMARY KEY,
+  catalogue_id TEXT NOT NULL,
+  version      TEXT NOT NULL,
+  body         TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- One row per contract: the indexed columns, revision, position, and a status snapshot for the
+-- portfolio as of snapshot_as_of (NULL after every change; refreshed at query time for the date
+-- asked). Kept small: it is rewritten by every event of its contract.
+CREATE TABLE contracts (
+  contract_id         TEXT PRIMARY KEY,
+  municipality        TEXT NOT NULL,
+  contractor_kvk      TEXT NOT NULL,
+  contractor_name     TEXT NOT NULL,
+  title               TEXT NOT NULL,
+  tender_reference    TEXT NOT NULL,
+  sroi_basis_points   INTEGER NOT NULL,
+  start_date          TEXT NOT NULL,
+  end_date            TEXT NOT NULL,
+  closed              INTEGER NOT NULL,
+  revision            INTEGER NOT NULL,
+  position            TEXT NOT NULL,
+  updated_at          TEXT NOT NULL,
+  snapshot_as_of      TEXT,
+  status              TEXT,
+  catalogue_id        TEXT,
+  catalogue_version   TEXT,
+  contract_value_cents INTEGER,
+  obligation_cents    INTEGER,
+  realised_cents      INTEGER,
+  committed_cents     INTEGER,
+  verified_cents      INTEGER,
+  awaiting_agreement  INTEGER
+);
+CREATE INDEX contracts_by_municipality ON contracts (municipality, contract_id);
+CREATE INDEX contracts_by_contractor ON contracts (contractor_kvk, contract_id);
+
+-- The folded state without its contributions (JSON); rewritten only when it changes.
+CREATE TABLE contract_headers (
+  contract_id TEXT PRIMARY KEY,
+  header      TEXT NOT NULL
+);
+
+-- The contributions of the folded state, one row each, so that an event rewrites one small row
+-- rather than the whole state of its contract.
+CREATE TABLE contributions (
+  contract_id     TEXT NOT NULL,
+  contribution_id TEXT NOT NULL,
+  body            TEXT NOT NULL,
+  PRIMARY KEY (contract_id, contribution_id)
+) WITHOUT ROWID;
+`;
+
+/** The read-model SQLite file: schema, checkpoints and transactions. One connection per process. */
+export class ReadModelDatabase {
+  readonly path: string;
+  readonly db: Database.Database;
+  /** True when the file was created now or emptied because it held another schema version. */
+  readonly created: boolean;
+  private readonly getCheckpoint: Database.Statement<[string], { position: string }>;
+  private readonly putCheckpoint: Database.Statement<[string, string]>;
+  private closed = false;
+
+  constructor(path: string, options: ReadModelDatabaseOptions = {}) {
+    this.path = resolve(path);
+    mkdirSync(dirname(this.path), { recursive: true });
+    this.db = new Database(this.path, { timeout: options.busyTimeoutMs ?? 5_000 });
+    try {
+      if (options.mode === 'building') {
+        this.db.pragma('page_size = 8192');
+        this.db.pragma('journal_mode = OFF');
+        this.db.pragma('cache_size = -32768');
+      } else {
+        this.db.pragma('journal_mode = WAL');
+        // A batch rewrites rows all over the file: checkpoint the WAL every ~40 MB rather than every
+        // 4 MB (each checkpoint syncs), and keep the hot pages cached.
+        this.db.pragma('wal_autocheckpoint = 10000');
+        this.db.pragma('cache_size = -16384');
+      }
+      this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+      this.created = this.migrate();
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+    this.getCheckpoint = this.db.prepare('SELECT position FROM checkpoints WHERE projection = ?');
+    this.putCheckpoint = this.db.prepare(
+      'INSERT INTO checkpoints (projection, position) VALUES (?, ?) ON CONFLICT (projection) DO UPDATE SET position = excluded.position',
+    );
+  }
+
+  /** Runs `fn` in one write transaction (BEGIN IMMEDIATE): all of it commits, or none of it. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  checkpoint(projection: string): bigint | null {
+    const row = this.getCheckpoint.get(projection);
+    return row ? BigInt(row.position) : null;
+  }
+
+  /** Saves a checkpoint; call it inside the transaction that applied the events up to `position`. */
+  saveCheckpoint(projection: string, position: bigint): void {
+    this.putCheckpoint.run(projection, String(position));
+  }
+
+  /** Ends 'building' mode: the file becomes a WAL database like a live one. */
+  finishBuilding(): void {
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  /** Creates the schema, or empties a file of another version. Returns true when it (re)created it. */
+  private migrate(): boolean {
+    return this.db
+      .transaction(() => {
+        const version = this.db.pragma('user_version', { simple: true }) as number;
+        if (version === READ_MODEL_SCHEMA_VERSION) return false;
+        for (const table of this.db.prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all()) {
+          this.db.exec(`DROP TABLE "${table.name.replace(/"/g, '""')}"`);
+        }
+        this.db.exec(SCHEMA);
+        this.db.pragma(`user_version = ${READ_MODEL_SCHEMA_VERSION}`);
+        return true;
+      })
+      .immediate();
+  }
+}
+
+/** Every row of every read-model table in a stable order: what rebuild equality compares. */
+export function dumpReadModels(db: Database.Database): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  for (const table of TABLES) {
+    const key = table === 'checkpoints' ? 'projection' : table === 'catalogues' ? 'key' : table === 'contracts' || table === 'contract_headers' ? 'contract_id' : 'contract_id, contribution_id';
+    out[table] = db.prepare(`SELECT * FROM ${table} ORDER BY ${key}`).all();
+  }
+  out['user_version'] = [db.pragma('user_version', { simple: true })];
+  return out;
+}

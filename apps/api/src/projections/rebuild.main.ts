@@ -1,0 +1,45 @@
+/**
+ * `npm run rebuild`: rebuilds `read-models.sqlite` in SROI_DATA_DIR (default ./data) from the
+ * event store (EVENTSTORE_CONNECTION_STRING, or the SQLite store in SROI_DATA_DIR), then swaps it
+ * in. Stop the service first: the swap refuses while the file is open.
+ */
+import { eventStoreConfigFromEnv, openEventStore } from '@sroi/event-store';
+import { join, resolve } from 'node:path';
+import { READ_MODELS_FILE } from './read-model-database';
+import { rebuildReadModels } from './rebuild';
+
+export async function rebuildCommand(env: NodeJS.ProcessEnv, out: NodeJS.WritableStream): Promise<number> {
+  const dataDir = resolve(env['SROI_DATA_DIR']?.trim() || './data');
+  const store = await openEventStore(eventStoreConfigFromEnv({ ...env, SROI_DATA_DIR: dataDir }));
+  try {
+    const file = join(dataDir, READ_MODELS_FILE);
+    out.write(`Rebuilding ${file} from the ${store.engine} event store...\n`);
+    let reported = 0;
+    const result = await rebuildReadModels(store, file, {
+      onProgress: ({ events }) => {
+        if (events - reported >= 100_000) {
+          reported = events;
+          out.write(`  ${events} events\n`);
+        }
+      },
+    });
+    const seconds = result.elapsedMs / 1000;
+    out.write(
+      `Rebuilt ${result.contracts} contracts from ${result.events} events in ${seconds.toFixed(2)} s ` +
+        `(${Math.round(result.events / Math.max(seconds, 0.001))} events/s); checkpoint ${result.position ?? 'start'}\n`,
+    );
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+if (require.main === module) {
+  rebuildCommand(process.env, process.stdout).then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      process.stderr.write(`rebuild: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,142 @@
+import type { SqliteEventStore } from '@sroi/event-store';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { READ_MODELS_FILE, ReadModelDatabase, dumpReadModels } from './read-model-database';
+import { rebuildCommand } from './rebuild.main';
+import { ReadModelsInUseError, rebuildReadModels } from './rebuild';
+import { Ledger, openStore, seedPortfolio, tempDir, TODAY } from './testing/ledger';
+import { caughtUp, readModelsIn } from './testing/read-models.fixture';
+
+let tmp: ReturnType<typeof tempDir>;
+let store: SqliteEventStore;
+let ledger: Ledger;
+
+beforeEach(() => {
+  tmp = tempDir();
+  store = openStore(tmp.dir);
+  ledger = new Ledger(store);
+});
+
+afterEach(async () => {
+  await store.close();
+  tmp.remove();
+});
+
+describe('rebuildReadModels', () => {
+  it('gives, row for row, what live processing gave (portfolio queried along the way, runner restarted)', async () => {
+    const live = readModelsIn(tmp.dir, store, { batchSize: 4, catchUpBatchSize: 4 });
+    live.runner.start();
+    await ledger.publishCatalogues();
+    await ledger.register('c-0');
+    await caughtUp(live.runner, store);
+    live.readModels.portfolio({ page: 1, pageSize: 10 }, '2023-06-01');
+    await seedPortfolio(ledger);
+    await caughtUp(live.runner, store);
+    live.readModels.portfolio({ page: 1, pageSize: 10, status: 'behind' }, TODAY);
+    await live.close();
+    const again = readModelsIn(tmp.dir, store);
+    again.runner.start();
+    await ledger.execute('c-1', { type: 'ChangeContractPeriod', data: { endDate: '2025-06-30', reason: 'Verlenging' } });
+    await ledger.hire('c-2', 'p-2', { startDate: '2023-09-01', endDate: '2024-03-31', permanent: true });
+    await ledger.execute('c-2', { type: 'WithdrawContribution', data: { contributionId: 'p-2', reason: 'onterecht' } });
+    await caughtUp(again.runner, store);
+
+    const rebuiltDir = tempDir();
+    try {
+      const file = join(rebuiltDir.dir, READ_MODELS_FILE);
+      const result = await rebuildReadModels(store, file, { batchSize: 7 });
+      expect(result.events).toBe(Number(await store.headPosition()));
+      expect(result.position).toBe(await store.headPosition());
+      expect(result.contracts).toBe(6);
+      const rebuilt = new ReadModelDatabase(file);
+      try {
+        expect(rebuilt.created).toBe(false);
+        // Snapshots are a cache of figures per date: bring both to the same date, then compare everything.
+        again.readModels.refreshSnapshots(TODAY);
+        const rebuiltReadModels = readModelsIn(rebuiltDir.dir, store);
+        rebuiltReadModels.readModels.refreshSnapshots(TODAY);
+        await rebuiltReadModels.close();
+        expect(dumpReadModels(rebuilt.db)).toEqual(dumpReadModels(again.database.db));
+        expect(dumpReadModels(rebuilt.db)['contributions']).toHaveLength(9);
+      } finally {
+        rebuilt.close();
+      }
+      // Only the rebuilt file is left: no temporary file, no journal.
+      expect(readdirSync(rebuiltDir.dir)).toEqual([READ_MODELS_FILE]);
+    } finally {
+      await again.close();
+      rebuiltDir.remove();
+    }
+  });
+
+  it('swaps the new file in over an old one, which then resumes from the rebuilt checkpoint', async () => {
+    await seedPortfolio(ledger);
+    const file = join(tmp.dir, READ_MODELS_FILE);
+    const old = new ReadModelDatabase(file);
+    old.db.prepare("INSERT INTO checkpoints VALUES ('contracts', '1')").run();
+    old.close();
+    await rebuildReadModels(store, file);
+    const after = readModelsIn(tmp.dir, store);
+    try {
+      expect(after.runner.lastAppliedPosition()).toBe(await store.headPosition());
+      after.runner.start();
+      const { position } = await ledger.hire('c-1', 'p-7', { startDate: '2023-05-01' });
+      expect(await after.runner.waitFor(position, 5_000)).toBe(true);
+      expect(after.runner.appliedEvents).toBe(1);
+    } finally {
+      await after.close();
+    }
+  });
+
+  it('replaces a damaged file', async () => {
+    await ledger.register('c-1');
+    const file = join(tmp.dir, READ_MODELS_FILE);
+    writeFileSync(file, 'not a database, just text that is long enough to have a header...'.repeat(20));
+    await rebuildReadModels(store, file);
+    const db = new ReadModelDatabase(file);
+    expect(db.checkpoint('contracts')).toBe(1n);
+    db.close();
+  });
+
+  it('refuses to swap while another connection (the service) has the file open, and leaves it untouched', async () => {
+    await ledger.register('c-1');
+    const service = readModelsIn(tmp.dir, store);
+    try {
+      service.runner.start();
+      await caughtUp(service.runner, store);
+      await expect(rebuildReadModels(store, service.file)).rejects.toBeInstanceOf(ReadModelsInUseError);
+      expect(service.readModels.summary('c-1', TODAY)?.revision).toBe(0);
+      expect(readdirSync(tmp.dir).filter((f) => f.includes('rebuild'))).toEqual([]);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('rebuilds an empty store into empty read models', async () => {
+    const file = join(tmp.dir, READ_MODELS_FILE);
+    expect(await rebuildReadModels(store, file)).toMatchObject({ events: 0, position: null, contracts: 0 });
+    expect(existsSync(file)).toBe(true);
+  });
+});
+
+describe('rebuild command', () => {
+  it('rebuilds read-models.sqlite in SROI_DATA_DIR from the store there', async () => {
+    await seedPortfolio(ledger);
+    await store.close();
+    let output = '';
+    const out = new Writable({
+      write(chunk, _encoding, done) {
+        output += String(chunk);
+        done();
+      },
+    });
+    const code = await rebuildCommand({ SROI_DATA_DIR: tmp.dir, SROI_SQLITE_SYNCHRONOUS: 'OFF' }, out);
+    expect(code).toBe(0);
+    expect(output).toMatch(/Rebuilt 5 contracts from \d+ events/);
+    store = openStore(tmp.dir);
+    const db = new ReadModelDatabase(join(tmp.dir, READ_MODELS_FILE));
+    expect(db.checkpoint('contracts')).toBe(await store.headPosition());
+    db.close();
+  });
+});

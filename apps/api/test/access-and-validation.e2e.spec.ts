@@ -1,0 +1,194 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { utrecht2019 } from '@sroi/domain';
+import { api, contractBody, KVK_A, KVK_B, removeDir, startApp, tempDir, TOKENS, writeTokens, type Api } from './harness';
+
+describe('who may do what, validation, catalogues, planner, OpenAPI', () => {
+  let dir: string;
+  let app: NestFastifyApplication;
+  let http: Api;
+  let contractA: string;
+  let contractB: string;
+  let lastPosition: string;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    writeTokens(dir);
+    app = await startApp(dir);
+    http = api(app);
+    contractA = (await http.post('/v1/contracts', contractBody({ contractor: { kvk: KVK_A, name: 'A B.V.' } }))).body.contractId;
+    const b = await http.post('/v1/contracts', contractBody({ contractor: { kvk: KVK_B, name: 'B B.V.' } }));
+    contractB = b.body.contractId;
+    lastPosition = b.body.position;
+  });
+
+  afterAll(async () => {
+    await app.close();
+    removeDir(dir);
+  });
+
+  describe('authentication', () => {
+    it('401 without a token or with an unknown one; health endpoints are public', async () => {
+      const none = await http.raw().get(`/v1/contracts/${contractA}`);
+      expect(none.status).toBe(401);
+      expect(none.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(none.body.code).toBe('unauthorized');
+      expect(none.headers['www-authenticate']).toMatch(/^Bearer/);
+      expect((await http.get(`/v1/contracts/${contractA}`, 'not-a-token')).status).toBe(401);
+      expect((await http.raw().post('/v1/contracts').send(contractBody())).status).toBe(401);
+      expect((await http.raw().get('/health')).status).toBe(200);
+      const ready = await http.raw().get('/ready');
+      expect([200, 503]).toContain(ready.status);
+    });
+  });
+
+  describe('contractor', () => {
+    it('sees and records on its own contracts only (another contractor\'s is 404)', async () => {
+      expect((await http.get(`/v1/contracts/${contractA}/status`, TOKENS.contractorA)).status).toBe(200);
+      // a status computed (and cached) for one principal is not served to another
+      expect((await http.get(`/v1/contracts/${contractA}/status`, TOKENS.contractorB)).status).toBe(404);
+      const other = await http.get(`/v1/contracts/${contractB}/status`, TOKENS.contractorA);
+      expect(other.status).toBe(404);
+      expect(other.body.code).toBe('not-found');
+      expect((await http.get(`/v1/contracts/${contractB}?minPosition=${lastPosition}`, TOKENS.contractorA)).status).toBe(404);
+      const hire = { candidateRef: 'X-1', blockCode: 'PW', startDate: '2023-01-01', hoursPerWeek: 36, permanent: false };
+      expect((await http.post(`/v1/contracts/${contractB}/hires`, hire, TOKENS.contractorA)).status).toBe(404);
+      expect((await http.post(`/v1/contracts/${contractA}/hires`, hire, TOKENS.contractorA)).status).toBe(201);
+      const list = await http.get(`/v1/contracts?minPosition=${lastPosition}`, TOKENS.contractorA);
+      expect(list.body.items.map((s: { contractId: string }) => s.contractId)).toEqual([contractA]);
+      expect((await http.get(`/v1/contracts?contractorKvk=${KVK_B}`, TOKENS.contractorA)).body.items).toEqual([]);
+    });
+
+    it('may not verify, migrate, close, register or read the audit trail (403)', async () => {
+      expect((await http.post(`/v1/contracts/${contractA}/contributions/x/verification`, { verdict: 'verified' }, TOKENS.contractorA)).status).toBe(403);
+      expect((await http.post(`/v1/contracts/${contractA}/close`, { reason: 'done' }, TOKENS.contractorA)).status).toBe(403);
+      expect((await http.post('/v1/contracts', contractBody(), TOKENS.contractorA)).status).toBe(403);
+      expect((await http.get(`/v1/contracts/${contractA}/history`, TOKENS.contractorA)).status).toBe(403);
+    });
+  });
+
+  describe('auditor', () => {
+    it('reads everything of its municipality, history and replay included, and writes nothing (403)', async () => {
+      expect((await http.get(`/v1/contracts/${contractB}/history`, TOKENS.auditor)).status).toBe(200);
+      expect((await http.get(`/v1/contracts/${contractA}/replay`, TOKENS.auditor)).status).toBe(200);
+      const list = await http.get(`/v1/contracts?minPosition=${lastPosition}`, TOKENS.auditor);
+      expect(list.body.total).toBe(2);
+      const write = await http.post(`/v1/contracts/${contractA}/purchases`, { supplier: { name: 'R' }, invoiceReference: 'I', amountExclVatCents: 1, date: '2023-01-02', blockCode: 'SOCIAL-PURCHASE' }, TOKENS.auditor);
+      expect(write.status).toBe(403);
+      expect(write.body.code).toBe('forbidden');
+    });
+  });
+
+  describe('advisor', () => {
+    it('of another municipality: the contracts are 404, registering for Utrecht is 403', async () => {
+      expect((await http.get(`/v1/contracts/${contractA}/status`, TOKENS.advisorElsewhere)).status).toBe(404);
+      expect((await http.post(`/v1/contracts/${contractA}/close`, { reason: 'x' }, TOKENS.advisorElsewhere)).status).toBe(404);
+      expect((await http.post('/v1/contracts', contractBody(), TOKENS.advisorElsewhere)).status).toBe(403);
+      expect((await http.get(`/v1/contracts?minPosition=${lastPosition}`, TOKENS.advisorElsewhere)).body.total).toBe(0);
+    });
+
+    it('may not publish catalogue versions; admin may not read contracts', async () => {
+      expect((await http.post('/v1/catalogues/utrecht/versions', {}, TOKENS.advisor)).status).toBe(403);
+      expect((await http.get(`/v1/contracts/${contractA}`, TOKENS.admin)).status).toBe(403);
+    });
+  });
+
+  describe('validation', () => {
+    it('unknown fields, wrong types and impossible dates are 400 problem+json with the field errors', async () => {
+      const r = await http.post('/v1/contracts', { ...contractBody(), startDate: '2023-02-30', contractValueCents: 12.5, contractor: { kvk: '123', name: '' }, extra: true });
+      expect(r.status).toBe(400);
+      expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(r.body).toMatchObject({ type: '/problems/validation-failed', title: 'Bad Request', status: 400, code: 'validation-failed' });
+      const fields = r.body.errors.map((e: { field: string }) => e.field).sort();
+      expect(fields).toEqual(['contractValueCents', 'contractor.kvk', 'contractor.name', 'extra', 'startDate']);
+    });
+
+    it('a malformed JSON body is a 400 problem', async () => {
+      const r = await http.raw().post('/v1/contracts').set({ Authorization: `Bearer ${TOKENS.advisor}`, 'Content-Type': 'application/json' }).send('{"title": ');
+      expect(r.status).toBe(400);
+      expect(r.body.code).toBe('malformed-json');
+      expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+    });
+
+    it('bad query parameters are 400; unknown routes 404; a domain refusal 422 with its code', async () => {
+      expect((await http.get(`/v1/contracts/${contractA}/status?asOf=2023-13-01`)).body).toMatchObject({ status: 400, code: 'validation-failed' });
+      expect((await http.get(`/v1/contracts/${contractA}/status?knownAt=yesterday`)).body).toMatchObject({ status: 400, code: 'invalid-query' });
+      expect((await http.get(`/v1/contracts/${contractA}/status?minPosition=-1`)).status).toBe(400);
+      expect((await http.get(`/v1/contracts/${contractA}/status?colour=red`)).status).toBe(400);
+      const missing = await http.get('/v1/nothing-here');
+      expect(missing.status).toBe(404);
+      expect(missing.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect((await http.get('/v1/contracts/no-such-contract/status')).status).toBe(404);
+      const refused = await http.post(`/v1/contracts/${contractA}/hires`, { candidateRef: '123456782', blockCode: 'PW', startDate: '2023-01-01', hoursPerWeek: 36, permanent: false });
+      expect(refused.status).toBe(422);
+      expect(refused.body).toMatchObject({ code: 'candidate-ref-looks-like-bsn', field: 'candidateRef' });
+    });
+
+    it('every query reports the projections\' last applied position', async () => {
+      const r = await http.get(`/v1/contracts/${contractA}/status`);
+      expect(r.headers['x-projection-position']).toMatch(/^\d*$/);
+      const c = await http.get('/v1/catalogues');
+      expect(c.headers['x-projection-position']).toBeDefined();
+    });
+  });
+
+  describe('catalogues', () => {
+    it('lists the shipped versions, returns one, diffs two', async () => {
+      const list = await http.get('/v1/catalogues', TOKENS.contractorA);
+      expect(list.status).toBe(200);
+      const utrecht = list.body.items.find((c: { catalogueId: string }) => c.catalogueId === 'utrecht');
+      expect(utrecht.versions.map((v: { version: string }) => v.version)).toEqual(['2015', '2019']);
+      const v = await http.get('/v1/catalogues/utrecht/versions/2019');
+      expect(v.body.blocks.find((b: { code: string }) => b.code === 'PW').valuation).toEqual({ kind: 'annual', annualCents: 4_000_000 });
+      expect((await http.get('/v1/catalogues/utrecht/versions/1999')).status).toBe(404);
+      const diff = await http.get('/v1/catalogues/utrecht/diff?from=2015&to=2019');
+      expect(diff.status).toBe(200);
+      expect(diff.body.added.map((b: { code: string }) => b.code)).toContain('PW');
+      expect(diff.body.removed.map((b: { code: string }) => b.code)).toContain('PW-LT2');
+      expect((await http.get('/v1/catalogues/utrecht/diff?from=2015')).status).toBe(400);
+    });
+
+    it('an admin publishes a new version, which contracts can then use; publishing it twice is 422', async () => {
+      const { catalogueId: _id, ...body } = { ...utrecht2019, version: '2025', validFrom: '2025-01-01', replacesVersion: '2019', blocks: utrecht2019.blocks.map(({ replaces: _r, ...b }) => b), note: 'test' };
+      const r = await http.post('/v1/catalogues/utrecht/versions', body, TOKENS.admin, { 'Idempotency-Key': 'publish-2025' });
+      expect(r.status).toBe(201);
+      expect(r.body).toMatchObject({ catalogueId: 'utrecht', version: '2025', revision: 2 });
+      const again = await http.post('/v1/catalogues/utrecht/versions', body, TOKENS.admin);
+      expect(again.status).toBe(422);
+      expect(again.body.code).toBe('catalogue-version-exists');
+      const reg = await http.post('/v1/contracts', contractBody({ startDate: '2025-02-01', endDate: '2026-01-31', catalogue: { id: 'utrecht', version: '2025' } }));
+      expect(reg.status).toBe(201);
+      const stale = await http.post('/v1/contracts', contractBody({ startDate: '2025-02-01', endDate: '2026-01-31', catalogue: { id: 'utrecht', version: '2019' } }));
+      expect(stale.status).toBe(422);
+      expect(stale.body.code).toBe('catalogue-not-in-force');
+      const invalid = await http.post('/v1/catalogues/utrecht/versions', { ...body, version: '2026', blocks: [{ ...body.blocks[0], valuation: { kind: 'annual' } }] }, TOKENS.admin);
+      expect(invalid.status).toBe(422);
+      expect(invalid.body.code).toBe('invalid-catalogue');
+    });
+  });
+
+  describe('planner', () => {
+    it('estimates a plan against the obligation and writes nothing', async () => {
+      const r = await http.post(
+        '/v1/planner/estimate',
+        { catalogue: { id: 'utrecht', version: '2019' }, contractValueCents: 100_000_000, sroiPercentage: 5, items: [{ blockCode: 'PW', hoursPerWeek: 24, days: 181 }, { blockCode: 'SOCIAL-PURCHASE', amountCents: 1_000_000 }] },
+        TOKENS.contractorA,
+      );
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ obligationCents: 5_000_000, totalCents: 2_322_374, shortfallCents: 2_677_626, meetsObligation: false });
+      expect(r.body.items.map((i: { valueCents: number }) => i.valueCents)).toEqual([1_322_374, 1_000_000]);
+    });
+  });
+
+  describe('OpenAPI', () => {
+    it('serves the document at /api/docs-json and the UI at /api/docs', async () => {
+      const json = await http.raw().get('/api/docs-json');
+      expect(json.status).toBe(200);
+      expect(json.body.openapi).toMatch(/^3\./);
+      expect(Object.keys(json.body.paths)).toEqual(expect.arrayContaining(['/v1/contracts', '/v1/contracts/{id}/status', '/v1/contracts/{id}/hires', '/v1/planner/estimate', '/v1/catalogues/{catalogueId}/diff']));
+      expect(json.body.components.schemas.RegisterContractDto.properties.contractValueCents).toBeDefined();
+      const ui = await http.raw().get('/api/docs');
+      expect(ui.status).toBe(200);
+      expect(ui.text).toMatch(/swagger/i);
+    });
+  });
+});

@@ -1,0 +1,158 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { EventStore } from '@sroi/event-store';
+import { EVENT_STORE } from '../src/event-store/event-store.module';
+import { api, contractBody, removeDir, startApp, tempDir, TOKENS, writeTokens, type Api } from './harness';
+
+const hire = (ref: string) => ({ candidateRef: ref, blockCode: 'PW', startDate: '2023-01-01', hoursPerWeek: 24, permanent: false });
+
+describe('concurrency and idempotency', () => {
+  let dir: string;
+  let app: NestFastifyApplication;
+  let http: Api;
+  let store: EventStore;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    writeTokens(dir);
+    app = await startApp(dir);
+    http = api(app);
+    store = app.get<EventStore>(EVENT_STORE);
+  });
+
+  afterAll(async () => {
+    await app.close();
+    removeDir(dir);
+  });
+
+  async function newContract(): Promise<string> {
+    const r = await http.post('/v1/contracts', contractBody());
+    expect(r.status).toBe(201);
+    return r.body.contractId as string;
+  }
+
+  const eventsOf = async (id: string) => (await store.readStream(`contract-${id}`)).map((e) => e.type);
+
+  /** Makes another writer append to the stream just before each of the next `times` appends. */
+  function competingWriter(id: string, times: number): () => void {
+    const original = store.appendToStream.bind(store);
+    let left = times;
+    store.appendToStream = async (streamId, events, options) => {
+      if (streamId === `contract-${id}` && left > 0) {
+        left--;
+        const last = (await store.readStream(streamId, { direction: 'backwards', maxCount: 1 }))[0];
+        await original(streamId, [{ type: 'ContractValueChanged', data: { contractValueCents: 100_000_000 + left + 1, previousValueCents: 100_000_000, effectiveDate: '2023-06-01', reason: 'concurrent' }, metadata: { schemaVersion: 1 } }], { expectedRevision: last.revision });
+      }
+      return original(streamId, events, options);
+    };
+    return () => {
+      store.appendToStream = original;
+    };
+  }
+
+  it('If-Match with the current revision succeeds; a stale one gives 412 and writes nothing', async () => {
+    const id = await newContract();
+    const ok = await http.post(`/v1/contracts/${id}/hires`, hire('IM-1'), TOKENS.advisor, { 'If-Match': '"0"' });
+    expect(ok.status).toBe(201);
+    expect(ok.body.revision).toBe(1);
+    const stale = await http.post(`/v1/contracts/${id}/hires`, hire('IM-2'), TOKENS.advisor, { 'If-Match': '"0"' });
+    expect(stale.status).toBe(412);
+    expect(stale.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(stale.body).toMatchObject({ code: 'precondition-failed', expectedRevision: 0, actualRevision: 1 });
+    expect(await eventsOf(id)).toEqual(['ContractRegistered', 'HireRecorded']);
+    const malformed = await http.post(`/v1/contracts/${id}/hires`, hire('IM-3'), TOKENS.advisor, { 'If-Match': 'yesterday' });
+    expect(malformed.status).toBe(400);
+  });
+
+  it('a concurrent write between read and append with If-Match gives 412 without a retry', async () => {
+    const id = await newContract();
+    const restore = competingWriter(id, 1);
+    try {
+      const r = await http.post(`/v1/contracts/${id}/hires`, hire('IM-4'), TOKENS.advisor, { 'If-Match': '"0"' });
+      expect(r.status).toBe(412);
+    } finally {
+      restore();
+    }
+    expect(await eventsOf(id)).toEqual(['ContractRegistered', 'ContractValueChanged']);
+  });
+
+  it('one concurrent writer: the command is decided again on fresh state and succeeds', async () => {
+    const id = await newContract();
+    const restore = competingWriter(id, 1);
+    try {
+      const r = await http.post(`/v1/contracts/${id}/hires`, hire('C-1'));
+      expect(r.status).toBe(201);
+      expect(r.body.revision).toBe(2);
+    } finally {
+      restore();
+    }
+    expect(await eventsOf(id)).toEqual(['ContractRegistered', 'ContractValueChanged', 'HireRecorded']);
+  });
+
+  it('a second conflict after the retry gives 409 concurrency-conflict', async () => {
+    const id = await newContract();
+    const restore = competingWriter(id, 2);
+    try {
+      const r = await http.post(`/v1/contracts/${id}/hires`, hire('C-2'));
+      expect(r.status).toBe(409);
+      expect(r.body).toMatchObject({ code: 'concurrency-conflict', status: 409 });
+    } finally {
+      restore();
+    }
+    expect(await eventsOf(id)).not.toContain('HireRecorded');
+  });
+
+  it('truly concurrent hires: each one either lands once or is answered 409', async () => {
+    const id = await newContract();
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => http.post(`/v1/contracts/${id}/hires`, hire(`P-${i}`))));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
+    const hires = (await eventsOf(id)).filter((t) => t === 'HireRecorded');
+    expect(hires).toHaveLength(statuses.filter((s) => s === 201).length);
+    expect(new Set(results.filter((r) => r.status === 201).map((r) => r.body.revision)).size).toBe(hires.length);
+  });
+
+  it('the same Idempotency-Key and body returns the first response and writes one event', async () => {
+    const id = await newContract();
+    const first = await http.post(`/v1/contracts/${id}/hires`, hire('ID-1'), TOKENS.contractorA, { 'Idempotency-Key': 'hire-id-1' });
+    expect(first.status).toBe(201);
+    // same body, other key order: still the same request
+    const again = await http.post(`/v1/contracts/${id}/hires`, { permanent: false, hoursPerWeek: 24, startDate: '2023-01-01', blockCode: 'PW', candidateRef: 'ID-1' }, TOKENS.contractorA, { 'Idempotency-Key': 'hire-id-1' });
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect((await eventsOf(id)).filter((t) => t === 'HireRecorded')).toHaveLength(1);
+
+    const other = await http.post(`/v1/contracts/${id}/hires`, hire('ID-2'), TOKENS.contractorA, { 'Idempotency-Key': 'hire-id-1' });
+    expect(other.status).toBe(422);
+    expect(other.body.code).toBe('idempotency-key-reused');
+    // the key belongs to the caller: another principal may use the same key
+    const advisor = await http.post(`/v1/contracts/${id}/hires`, hire('ID-1'), TOKENS.advisor, { 'Idempotency-Key': 'hire-id-1' });
+    expect(advisor.status).toBe(201);
+    expect(advisor.body.contributionId).not.toBe(first.body.contributionId);
+
+    const history = await http.get(`/v1/contracts/${id}/history`);
+    expect(history.body.events[1].idempotencyKey).toBe('hire-id-1');
+  });
+
+  it('concurrent duplicates with one key execute once', async () => {
+    const id = await newContract();
+    const results = await Promise.all(Array.from({ length: 6 }, () => http.post(`/v1/contracts/${id}/purchases`, { supplier: { name: 'Reinaerde' }, invoiceReference: 'DUP', amountExclVatCents: 1000, date: '2023-03-01', blockCode: 'SOCIAL-PURCHASE' }, TOKENS.advisor, { 'Idempotency-Key': 'dup-purchase' })));
+    expect(results.map((r) => r.status)).toEqual(Array(6).fill(201));
+    expect(new Set(results.map((r) => JSON.stringify(r.body))).size).toBe(1);
+    expect((await eventsOf(id)).filter((t) => t === 'PurchaseRecorded')).toHaveLength(1);
+  });
+
+  it('a refused command does not consume its key; registration with a key is idempotent too', async () => {
+    const id = await newContract();
+    const refused = await http.post(`/v1/contracts/${id}/hires`, { ...hire('K-1'), blockCode: 'NOPE' }, TOKENS.advisor, { 'Idempotency-Key': 'k-refused' });
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe('unknown-block');
+    const again = await http.post(`/v1/contracts/${id}/hires`, { ...hire('K-1'), blockCode: 'NOPE' }, TOKENS.advisor, { 'Idempotency-Key': 'k-refused' });
+    expect(again.status).toBe(422);
+    const a = await http.post('/v1/contracts', contractBody(), TOKENS.advisor, { 'Idempotency-Key': 'register-1' });
+    const b = await http.post('/v1/contracts', contractBody(), TOKENS.advisor, { 'Idempotency-Key': 'register-1' });
+    expect(b.body).toEqual(a.body);
+    const bad = await http.post('/v1/contracts', contractBody(), TOKENS.advisor, { 'Idempotency-Key': 'bad key with spaces' });
+    expect(bad.status).toBe(400);
+  });
+});

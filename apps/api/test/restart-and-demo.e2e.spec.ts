@@ -1,0 +1,107 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { EventStore } from '@sroi/event-store';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadOrCreateTokens, sha256Hex } from '../src/auth/tokens';
+import { DEMO_CONTRACTS } from '../src/demo/demo-data';
+import { EVENT_STORE } from '../src/event-store/event-store.module';
+import { api, contractBody, removeDir, startApp, tempDir, TOKENS, writeTokens } from './harness';
+
+async function countEvents(app: NestFastifyApplication): Promise<number> {
+  let n = 0;
+  for await (const _ of app.get<EventStore>(EVENT_STORE).readAll()) n++;
+  return n;
+}
+
+describe('restart persistence', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach(removeDir));
+
+  it('a new app on the same folder loses nothing: events, read models, idempotency keys; projections resume', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    writeTokens(dir);
+    let app = await startApp(dir);
+    let http = api(app);
+    const reg = await http.post('/v1/contracts', contractBody(), TOKENS.advisor, { 'Idempotency-Key': 'restart-reg' });
+    const id = reg.body.contractId as string;
+    const hire = await http.post(`/v1/contracts/${id}/hires`, { candidateRef: 'R-1', blockCode: 'PW', startDate: '2023-01-01', endDate: '2023-06-30', hoursPerWeek: 24, permanent: false }, TOKENS.advisor, { 'Idempotency-Key': 'restart-hire' });
+    const before = await http.get(`/v1/contracts/${id}?minPosition=${hire.body.position}`);
+    expect(before.headers['x-projection-caught-up']).toBe('true');
+    const statusBefore = (await http.get(`/v1/contracts/${id}/status?asOf=2023-06-30`)).body;
+    const historyBefore = (await http.get(`/v1/contracts/${id}/history`)).body;
+    const events = await countEvents(app);
+    await app.close();
+
+    app = await startApp(dir);
+    http = api(app);
+    expect(await countEvents(app)).toBe(events);
+    const summary = await http.get(`/v1/contracts/${id}?minPosition=${hire.body.position}`);
+    expect(summary.status).toBe(200);
+    expect(summary.body).toEqual(before.body);
+    expect((await http.get(`/v1/contracts/${id}/status?asOf=2023-06-30`)).body).toEqual({ ...statusBefore, knownAt: expect.any(String) });
+    expect((await http.get(`/v1/contracts/${id}/history`)).body).toEqual(historyBefore);
+
+    // idempotency keys survive the restart
+    const replayed = await http.post('/v1/contracts', contractBody(), TOKENS.advisor, { 'Idempotency-Key': 'restart-reg' });
+    expect(replayed.body).toEqual(reg.body);
+    expect(await countEvents(app)).toBe(events);
+
+    // the projections resume after their checkpoint and apply what comes next
+    const purchase = await http.post(`/v1/contracts/${id}/purchases`, { supplier: { name: 'Reinaerde' }, invoiceReference: 'R', amountExclVatCents: 50_000, date: '2023-03-01', blockCode: 'SOCIAL-PURCHASE' });
+    const after = await http.get(`/v1/contracts/${id}?minPosition=${purchase.body.position}`);
+    expect(after.headers['x-projection-caught-up']).toBe('true');
+    expect(after.body.revision).toBe(2);
+    expect(BigInt(after.headers['x-projection-position'])).toBeGreaterThanOrEqual(BigInt(purchase.body.position));
+    await app.close();
+  });
+});
+
+describe('demo data and demo tokens', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach(removeDir));
+
+  it('loads the Utrecht demo contracts into an empty store once, the law firm\'s Christmas market with Reinaerde among them', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    writeTokens(dir);
+    let app = await startApp(dir, true);
+    let http = api(app);
+    const law = DEMO_CONTRACTS.find((c) => c.slug === 'law-firm-christmas-market');
+    if (!law) throw new Error('no law firm in the demo data');
+    const history = await http.get(`/v1/contracts/${law.contractId}/history`);
+    expect(history.status).toBe(200);
+    const purchase = history.body.events.find((e: { type: string }) => e.type === 'PurchaseRecorded');
+    expect(purchase.data.supplier.name).toBe('Reinaerde');
+    const head = await app.get<EventStore>(EVENT_STORE).headPosition();
+    const list = await http.get(`/v1/contracts?minPosition=${head}`);
+    expect(list.body.total).toBe(DEMO_CONTRACTS.length);
+    const events = await countEvents(app);
+    await app.close();
+
+    app = await startApp(dir, true);
+    http = api(app);
+    expect(await countEvents(app)).toBe(events);
+    await app.close();
+  });
+
+  it('with no tokens file, creates one with a demo token per role (hashes only) and prints the tokens once', () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const file = join(dir, 'tokens.json');
+    const printed: string[] = [];
+    const tokens = loadOrCreateTokens(file, (t) => printed.push(t));
+    expect(existsSync(file)).toBe(true);
+    expect(printed).toHaveLength(1);
+    const shown = [...printed[0].matchAll(/(sroi_[a-z]+_[\w-]+)/g)].map((m) => m[1]);
+    expect(shown).toHaveLength(4);
+    const stored = readFileSync(file, 'utf8');
+    for (const t of shown) {
+      expect(stored).not.toContain(t);
+      expect(tokens.get(sha256Hex(t))).toBeDefined();
+    }
+    expect([...tokens.values()].map((p) => p.role).sort()).toEqual(['admin', 'advisor', 'auditor', 'contractor']);
+    loadOrCreateTokens(file, (t) => printed.push(t));
+    expect(printed).toHaveLength(1);
+  });
+});

@@ -1,0 +1,208 @@
+/**
+ * API benchmark: the built service (dist/apps/api/main.js, Fastify) on loopback, driven by
+ * autocannon in this process, on a store preloaded with BENCH_CONTRACTS contracts and
+ * BENCH_EVENTS events. Not part of `npm test`.
+ *
+ *   npm run bench:api
+ *
+ * Scenarios: recording hires (POST), GET /status and GET /status?asOf= while hires are written,
+ * and, with the service stopped, the rebuild of every projection from position 0 (`npm run
+ * rebuild`'s code) with its peak memory.
+ *
+ * Environment (all optional):
+ *   BENCH_CONTRACTS     contracts preloaded                  (default 10,000)
+ *   BENCH_EVENTS        events preloaded in their streams     (default 1,000,000)
+ *   BENCH_DURATION      seconds per HTTP scenario             (default 10)
+ *   BENCH_CONNECTIONS   autocannon connections                (default 50)
+ *   BENCH_DIR           where the temporary folder is made    (default os.tmpdir())
+ *   BENCH_KEEP          keep the temporary folder (1)
+ */
+import { SqliteEventStore, type EventData } from '@sroi/event-store';
+import { utrecht2019 } from '@sroi/domain';
+import autocannon from 'autocannon';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(__dirname, '../..');
+const env = process.env;
+const CONTRACTS = Number(env['BENCH_CONTRACTS'] ?? 10_000);
+const EVENTS = Number(env['BENCH_EVENTS'] ?? 1_000_000);
+const DURATION = Number(env['BENCH_DURATION'] ?? 10);
+const CONNECTIONS = Number(env['BENCH_CONNECTIONS'] ?? 50);
+const PORT = 3900 + Math.floor(Math.random() * 90);
+const TOKEN = 'bench-advisor-token';
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const contractId = (i: number) => `bench-${String(i).padStart(6, '0')}`;
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Writes CONTRACTS contract streams of EVENTS events in all: a registration, then hires and purchases. */
+async function preload(dir: string): Promise<void> {
+  const store = new SqliteEventStore({ path: join(dir, 'events.sqlite'), synchronous: 'OFF' });
+  const perContract = Math.max(1, Math.floor(EVENTS / CONTRACTS));
+  const meta = { schemaVersion: 1, actor: { subject: 'bench', role: 'advisor' }, correlationId: 'bench', causationId: 'bench', idempotencyKey: null, command: 'bench' };
+  const ref = { catalogueId: 'utrecht', version: '2019' };
+  const started = Date.now();
+  let written = 0;
+  for (let i = 0; i < CONTRACTS; i++) {
+    const id = contractId(i);
+    const events: EventData[] = [
+      {
+        type: 'ContractRegistered',
+        data: {
+          contractId: id,
+          municipality: 'Utrecht',
+          title: `Bench contract ${i}`,
+          tenderReference: `B-${i}`,
+          contractor: { kvk: String(10_000_000 + (i % 500)), name: `Contractor ${i % 500}` },
+          contractValueCents: 100_000_000 + i,
+          sroiBasisPoints: 500,
+          startDate: '2023-01-01',
+          endDate: '2025-12-31',
+          catalogue: utrecht2019 as never,
+          explicitVersion: false,
+        },
+        metadata: meta,
+      },
+    ];
+    const n = i === CONTRACTS - 1 ? EVENTS - written - 1 : perContract - 1;
+    for (let k = 0; k < n; k++) {
+      events.push(
+        k % 2 === 0
+          ? {
+              type: 'HireRecorded',
+              data: { placementId: `p-${k}`, candidateRef: `C-${i}-${k}`, catalogue: ref, blockCode: 'PW', bonusCodes: [], startDate: '2023-02-01', endDate: k % 4 === 0 ? '2024-01-31' : null, hoursPerWeek: 24, permanent: false },
+              metadata: meta,
+            }
+          : {
+              type: 'PurchaseRecorded',
+              data: { contributionId: `c-${k}`, catalogue: ref, blockCode: 'SOCIAL-PURCHASE', supplier: { name: 'Reinaerde' }, invoiceReference: `I-${k}`, amountExclVatCents: 10_000 + k, date: '2023-06-01' },
+              metadata: meta,
+            },
+      );
+    }
+    for (let from = 0; from < events.length; from += 100) {
+      await store.appendToStream(`contract-${id}`, events.slice(from, from + 100), { expectedRevision: from === 0 ? 'no_stream' : BigInt(from - 1) });
+    }
+    written += events.length;
+    if ((i + 1) % 2000 === 0) log(`  preloaded ${i + 1} contracts, ${written} events`);
+  }
+  await store.close();
+  log(`preloaded ${CONTRACTS} contracts and ${written} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+async function waitReady(child: ChildProcess, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
+    try {
+      const r = await fetch(`http://127.0.0.1:${PORT}/ready`);
+      if (r.status === 200) return Date.now() - started;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() - started > timeoutMs) throw new Error('the service did not become ready');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+interface Result {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+function run(options: autocannon.Options): Promise<Result> {
+  return new Promise((resolvePromise, reject) => {
+    autocannon(options, (error, r) => {
+      if (error) return reject(error);
+      const ok = r.requests.total - r.non2xx;
+      resolvePromise({ rps: ok / (r.duration || DURATION), p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors });
+    });
+  });
+}
+
+const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+let hireSeq = 0;
+const hireRequest = (): autocannon.Request => ({
+  method: 'POST',
+  setupRequest: (req) => {
+    const i = Math.floor(Math.random() * CONTRACTS);
+    hireSeq++;
+    return {
+      ...req,
+      path: `/v1/contracts/${contractId(i)}/hires`,
+      body: JSON.stringify({ candidateRef: `H-${hireSeq}`, blockCode: 'PW', startDate: '2024-01-01', hoursPerWeek: 24, permanent: false }),
+    };
+  },
+});
+const statusRequest = (query: string): autocannon.Request => ({
+  method: 'GET',
+  setupRequest: (req) => ({ ...req, path: `/v1/contracts/${contractId(Math.floor(Math.random() * CONTRACTS))}/status${query}` }),
+});
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(env['BENCH_DIR'] ?? os.tmpdir(), 'sroi-bench-api-'));
+  log(`sroi-ledger API benchmark: ${CONTRACTS} contracts, ${EVENTS} events, ${DURATION} s per scenario, ${CONNECTIONS} connections, ${os.cpus().length} cores, Node ${process.version}`);
+  try {
+    writeFileSync(join(dir, 'tokens.json'), JSON.stringify([{ tokenSha256: sha256(TOKEN), subject: 'bench', role: 'advisor', municipality: 'Utrecht' }]));
+    await preload(dir);
+    const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('npm run build failed');
+    const child = spawn(process.execPath, [join(root, 'dist/apps/api/main.js')], {
+      cwd: root,
+      env: { ...env, SROI_DATA_DIR: dir, PORT: String(PORT), SROI_DEMO: 'off', HOST: '127.0.0.1' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    try {
+      const readyMs = await waitReady(child, 600_000);
+      log(`service ready (projections caught up from position 0) after ${(readyMs / 1000).toFixed(1)} s`);
+      const url = `http://127.0.0.1:${PORT}`;
+      const rows: string[] = [];
+      const row = (name: string, r: Result, goal: string) =>
+        rows.push(`| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.non2xx + r.errors} | ${goal} |`);
+
+      // warm-up
+      await run({ url, connections: 10, duration: 2, headers, requests: [statusRequest('')] });
+
+      row('POST /hires (record a hire)', await run({ url, connections: CONNECTIONS, duration: DURATION, headers, requests: [hireRequest()] }), '≥ 2,000/s, p99 ≤ 20 ms');
+      const writer = () => run({ url, connections: 2, duration: DURATION, overallRate: 100, headers, requests: [hireRequest()] });
+      const [status] = await Promise.all([run({ url, connections: CONNECTIONS, duration: DURATION, headers, requests: [statusRequest('')] }), writer()]);
+      row('GET /status (100 hires/s written meanwhile)', status, '≥ 15,000/s, p99 ≤ 10 ms');
+      const [asOf] = await Promise.all([run({ url, connections: CONNECTIONS, duration: DURATION, headers, requests: [statusRequest('?asOf=2024-06-30')] }), writer()]);
+      row('GET /status?asOf= (100 hires/s written meanwhile)', asOf, '≥ 1,500/s, p99 ≤ 20 ms');
+      log('\n| scenario | req/s (2xx) | p50 ms | p99 ms | errors/non-2xx | goal |\n|:--|--:|--:|--:|--:|:--|');
+      rows.forEach((r) => log(r));
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+
+    const script = `require('${join(root, 'apps/api/src/projections/rebuild.main.ts')}').rebuildCommand(process.env, process.stdout).then((code) => { console.log('PEAK_RSS_KB', process.resourceUsage().maxRSS); process.exitCode = code; })`;
+    const started = Date.now();
+    const rebuild = spawnSync(process.execPath, ['-r', '@swc-node/register', '-e', script], {
+      cwd: root,
+      env: { ...env, SROI_DATA_DIR: dir, SWC_NODE_PROJECT: join(root, 'tsconfig.base.json') },
+      encoding: 'utf8',
+    });
+    process.stdout.write(rebuild.stdout);
+    if (rebuild.status !== 0) throw new Error(`rebuild failed: ${rebuild.stderr}`);
+    const peak = Number(/PEAK_RSS_KB (\d+)/.exec(rebuild.stdout)?.[1] ?? 0);
+    log(`rebuild: ${((Date.now() - started) / 1000).toFixed(1)} s wall (process start included), peak RSS ${(peak / 1024).toFixed(0)} MB (goal: 1,000,000 events in ≤ 5 s, ≤ 150 MB)`);
+  } finally {
+    if (env['BENCH_KEEP'] !== '1') rmSync(dir, { recursive: true, force: true });
+    else log(`kept ${dir}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:api: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
