@@ -7,6 +7,8 @@ import { uuidv7 } from '@sroi/event-store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
 import { ApiConfig } from './config/api-config';
+import { problem } from './platform/problem';
+import { sendProblem } from './platform/problem.filter';
 import { createValidationPipe } from './platform/validation';
 
 const CORRELATION_ID = /^[\w.:@/-]{1,128}$/;
@@ -28,6 +30,14 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions = {
     const id = typeof given === 'string' && CORRELATION_ID.test(given) ? given : uuidv7();
     request.correlationId = id;
     void reply.header('x-correlation-id', id);
+    // Request bodies are JSON: anything else is refused before it is parsed.
+    const type = request.headers['content-type'];
+    const hasBody = request.headers['content-length'] !== undefined ? request.headers['content-length'] !== '0' : request.headers['transfer-encoding'] !== undefined;
+    if (hasBody && !(typeof type === 'string' && /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type))) {
+      sendProblem(reply, problem(415, 'unsupported-media-type', `Request bodies must be application/json, not ${type ?? 'untyped'}`));
+      return reply;
+    }
+    return undefined;
   });
   app.useGlobalPipes(createValidationPipe());
   const document = SwaggerModule.createDocument(

@@ -109,6 +109,16 @@ describe('who may do what, validation, catalogues, planner, OpenAPI', () => {
       expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
     });
 
+    it('a body too large is 413 and a body that is not JSON 415, both problem+json', async () => {
+      const big = await http.post('/v1/contracts', { ...contractBody(), title: 'x'.repeat(1_100_000) });
+      expect(big.status).toBe(413);
+      expect(big.headers['content-type']).toMatch(/^application\/problem\+json/);
+      const text = await http.raw().post('/v1/contracts').set({ Authorization: `Bearer ${TOKENS.advisor}`, 'Content-Type': 'text/plain' }).send('hello');
+      expect(text.status).toBe(415);
+      expect(text.body.code).toBe('unsupported-media-type');
+      expect(text.headers['content-type']).toMatch(/^application\/problem\+json/);
+    });
+
     it('bad query parameters are 400; unknown routes 404; a domain refusal 422 with its code', async () => {
       expect((await http.get(`/v1/contracts/${contractA}/status?asOf=2023-13-01`)).body).toMatchObject({ status: 400, code: 'validation-failed' });
       expect((await http.get(`/v1/contracts/${contractA}/status?knownAt=yesterday`)).body).toMatchObject({ status: 400, code: 'invalid-query' });

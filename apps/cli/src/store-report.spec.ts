@@ -28,11 +28,13 @@ describe('store report', () => {
     });
   });
 
-  it('`npm start` opens the embedded store in SROI_DATA_DIR and reports it', async () => {
+  // `npm start` is the HTTP service (apps/api) now; the CLI's `info` command is run directly.
+  it('the `info` command opens the embedded store in SROI_DATA_DIR and reports it', async () => {
     const dataDir = join(dir, 'start');
-    const { stdout } = await promisify(execFile)('npm', ['start', '--silent'], {
-      cwd: join(__dirname, '..', '..', '..'),
-      env: { ...process.env, SROI_DATA_DIR: dataDir, EVENTSTORE_CONNECTION_STRING: '' },
+    const root = join(__dirname, '..', '..', '..');
+    const { stdout } = await promisify(execFile)(process.execPath, ['-r', '@swc-node/register', join(root, 'apps/cli/src/main.ts'), 'info'], {
+      cwd: root,
+      env: { ...process.env, SROI_DATA_DIR: dataDir, EVENTSTORE_CONNECTION_STRING: '', SWC_NODE_PROJECT: join(root, 'tsconfig.base.json') },
     });
     expect(stdout).toContain(`sroi-ledger event store (sqlite) at ${join(dataDir, 'events.sqlite')}`);
     expect(stdout).toContain('"events": 0');

@@ -7,7 +7,7 @@ import { IsCalendarDate } from '../platform/validators';
 export class ReadQueryDto {
   @ApiPropertyOptional({ description: 'wait (at most 5 s) until the projections have applied this position', example: '42' })
   @IsOptional()
-  @Matches(/^\d{1,19}$/, { message: 'minPosition must be a position, a non-negative whole number' })
+  @Matches(/^\d{1,20}$/, { message: 'minPosition must be a position, a non-negative whole number' })
   minPosition?: string;
 }
 

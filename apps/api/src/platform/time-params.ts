@@ -24,6 +24,6 @@ export function parseInstantParam(value: string | undefined, name: string, fallb
 /** A non-negative integer query parameter (revisions, positions as decimal strings). */
 export function parseBigIntParam(value: string | undefined, name: string): bigint | undefined {
   if (value === undefined || value === '') return undefined;
-  if (!/^\d{1,19}$/.test(value)) throw badRequest('invalid-query', `${name} must be a non-negative whole number, got '${value}'`, { parameter: name });
+  if (!/^\d{1,20}$/.test(value)) throw badRequest('invalid-query', `${name} must be a non-negative whole number, got '${value}'`, { parameter: name });
   return BigInt(value);
 }

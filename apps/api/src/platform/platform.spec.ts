@@ -1,0 +1,58 @@
+import { BadRequestException } from '@nestjs/common';
+import { DomainError } from '@sroi/domain';
+import { EventStoreUnavailableError, WrongExpectedVersionError } from '@sroi/event-store';
+import { uuidv5 } from './ids';
+import { ProblemException } from './problem';
+import { toProblem } from './problem.filter';
+import { parseBigIntParam, parseDateParam, parseInstantParam } from './time-params';
+
+describe('problem mapping', () => {
+  const silent = { warn: jest.fn(), error: jest.fn() } as never;
+
+  it('maps each kind of error to its status and code', () => {
+    expect(toProblem(new DomainError('unmapped-blocks', 'blocks X are unmapped', { unmapped: ['X'] })).body).toEqual({
+      type: '/problems/unmapped-blocks',
+      title: 'Unprocessable Content',
+      status: 422,
+      detail: 'blocks X are unmapped',
+      code: 'unmapped-blocks',
+      unmapped: ['X'],
+    });
+    expect(toProblem(new WrongExpectedVersionError('contract-1', 3n, 4n)).body).toMatchObject({ status: 409, code: 'concurrency-conflict', actualRevision: 4 });
+    const unavailable = toProblem(new EventStoreUnavailableError('locked'), silent);
+    expect(unavailable.body).toMatchObject({ status: 503, code: 'event-store-unavailable' });
+    expect(unavailable.headers['retry-after']).toBe('1');
+    expect(toProblem(new ProblemException(412, 'precondition-failed', 'stale')).body).toMatchObject({ status: 412, code: 'precondition-failed' });
+    expect(toProblem(new BadRequestException('nope')).body).toMatchObject({ status: 400, code: 'bad-request' });
+  });
+
+  it('answers anything else 500 internal-error, logged, without the message or stack', () => {
+    const logger = { error: jest.fn() };
+    const { body } = toProblem(new Error('secret detail at /srv/app.js:1'), logger as never);
+    expect(body).toEqual({ type: '/problems/internal-error', title: 'Internal Server Error', status: 500, detail: 'An unexpected error occurred; it has been logged', code: 'internal-error' });
+    expect(logger.error).toHaveBeenCalled();
+  });
+
+  it('never lets a domain detail override the standard members', () => {
+    expect(toProblem(new DomainError('x', 'y', { status: 200, field: 'f' })).body).toMatchObject({ status: 422, field: 'f' });
+  });
+});
+
+describe('query parameters', () => {
+  it('reads dates, instants (offsets converted to UTC) and positions, refusing anything else with 400', () => {
+    expect(parseDateParam(undefined, 'asOf', '2026-01-01')).toBe('2026-01-01');
+    expect(parseDateParam('2024-02-29', 'asOf', 'x')).toBe('2024-02-29');
+    expect(() => parseDateParam('2023-02-29', 'asOf', 'x')).toThrow(ProblemException);
+    expect(parseInstantParam('2024-03-01T12:00:00Z', 'knownAt', 'x')).toBe('2024-03-01T12:00:00Z');
+    expect(parseInstantParam('2024-03-01T13:00:00+01:00', 'knownAt', 'x')).toBe('2024-03-01T12:00:00.000Z');
+    expect(() => parseInstantParam('2024-03-01', 'knownAt', 'x')).toThrow(ProblemException);
+    expect(parseBigIntParam('18446744073709551615', 'minPosition')).toBe(18446744073709551615n);
+    expect(() => parseBigIntParam('1e3', 'minPosition')).toThrow(ProblemException);
+  });
+});
+
+describe('uuidv5', () => {
+  it('matches the RFC 9562 example (DNS namespace, www.example.com)', () => {
+    expect(uuidv5('www.example.com', '6ba7b810-9dad-11d1-80b4-00c04fd430c8')).toBe('2ed6657d-e927-568b-95e1-2665a8aea6a2');
+  });
+});
