@@ -15,7 +15,32 @@ import {
 const sortTerms = (t: readonly PlacementTerms[]): PlacementTerms[] =>
   [...t].sort((a, b) => compareDates(a.effectiveDate, b.effectiveDate) || a.seq - b.seq);
 
+/**
+ * States and contribution maps that `fold` made itself and that nobody else has seen yet: `fold`
+ * writes into these in place instead of copying them for every event (copying the whole map made
+ * a fold quadratic). Set only for the duration of one fold; `evolve` on its own always copies.
+ */
+let ownedMaps: WeakSet<object> | null = null;
+
+/** `{ ...state, seq }`, or the state itself with the new seq when `fold` owns it. */
+function nextState(state: RegisteredContract, seq: number): RegisteredContract {
+  if (ownedMaps !== null && ownedMaps.has(state)) {
+    (state as { seq: number }).seq = seq;
+    return state;
+  }
+  return { ...state, seq };
+}
+
 function withContribution(s: RegisteredContract, c: ContributionState): RegisteredContract {
+  if (ownedMaps !== null) {
+    if (ownedMaps.has(s.contributions)) {
+      (s.contributions as Record<string, ContributionState>)[c.id] = c;
+      return s;
+    }
+    const copy = { ...s.contributions, [c.id]: c };
+    ownedMaps.add(copy);
+    return { ...s, contributions: copy };
+  }
   return { ...s, contributions: { ...s.contributions, [c.id]: c } };
 }
 
@@ -47,7 +72,7 @@ export function evolve(state: ContractState, event: ContractEvent): ContractStat
     };
   }
   if (!isRegistered(state)) return { ...state, seq };
-  const s: RegisteredContract = { ...state, seq };
+  const s: RegisteredContract = nextState(state, seq);
   switch (event.type) {
     case 'ContractValueChanged':
       return { ...s, values: [...s.values, { effectiveDate: event.data.effectiveDate, valueCents: event.data.contractValueCents, seq }] };
@@ -166,5 +191,25 @@ export function evolve(state: ContractState, event: ContractEvent): ContractStat
   }
 }
 
-/** Folds a whole history from the initial state. */
-export const fold = (events: readonly ContractEvent[], from: ContractState = initialState): ContractState => events.reduce(evolve, from);
+/**
+ * Folds a whole history from the initial state. The same as `events.reduce(evolve, from)`, in
+ * linear time: the intermediate states are never seen, so the contribution map is written in place.
+ */
+export function fold(events: readonly ContractEvent[], from: ContractState = initialState): ContractState {
+  const outer = ownedMaps;
+  ownedMaps = new WeakSet();
+  try {
+    let s = from;
+    for (const e of events) {
+      s = evolve(s, e);
+      // every state evolve returns here is one it just made (the first one is never `from`)
+      ownedMaps.add(s);
+    }
+    // A map written in place has become a slow dictionary object: copy it once into a plain one,
+    // as the copying evolve would have made it (same keys in the same order).
+    if (isRegistered(s) && ownedMaps.has(s.contributions)) s = { ...s, contributions: { ...s.contributions } };
+    return s;
+  } finally {
+    ownedMaps = outer;
+  }
+}

@@ -42,11 +42,21 @@ export function assertDate(s: unknown, field = 'date'): CalendarDate {
   return s;
 }
 
+// Day numbers of the dates seen so far: valuation converts the same few dates again and again.
+// Only valid dates are kept, and the cache is emptied when it grows past DAY_CACHE_MAX entries.
+const DAY_CACHE_MAX = 20_000;
+const dayCache = new Map<string, number>();
+
 // Howard Hinnant's days_from_civil / civil_from_days.
 export function toDayNumber(s: CalendarDate): number {
+  const cached = dayCache.get(s);
+  if (cached !== undefined) return cached;
   const p = parseDateParts(s);
   if (!p) throw new RangeError(`not a calendar date: ${s}`);
-  return dayNumberOf(p);
+  const n = dayNumberOf(p);
+  if (dayCache.size >= DAY_CACHE_MAX) dayCache.clear();
+  dayCache.set(s, n);
+  return n;
 }
 
 function dayNumberOf({ year, month, day }: DateParts): number {

@@ -1,10 +1,10 @@
 /** Figures of a contract on a date, from a folded state: obligation, realised, committed, verified. */
 import { assertDate, compareDates, daysInclusive, minDate, type CalendarDate } from '../shared/dates';
 import { obligationCents, basisPointsToPercentage } from '../shared/money';
-import { BLOCK_CATEGORIES, type BlockCategory } from '../catalogues/types';
+import { BLOCK_CATEGORIES, type BlockCategory, type CatalogueBlock, type CatalogueVersion } from '../catalogues/types';
 import { findBlock } from '../catalogues/catalogue';
 import { codeInPeriod, periodIndexOn, valueInForce, type ContributionState, type RegisteredContract } from '../contract/state';
-import { contributionParts, countedActivities, roundParts, type ValuationContext, type ValueLine } from '../valuation/engine';
+import { contributionValue, countedActivities, type RoundedLine, type ValuationContext } from '../valuation/engine';
 
 export type StatusLabel = 'on-track' | 'behind' | 'met' | 'not-met';
 
@@ -90,14 +90,25 @@ export function figuresOf(c: RegisteredContract, asOf: CalendarDate, knownAt: st
     if (!l) {
       const v = c.periods.find((p) => p.catalogue.catalogueId === catalogueId && p.catalogue.version === version)?.catalogue;
       const b = v ? findBlock(v, blockCode) : undefined;
-      l = { catalogueId, version, blockCode, category, nameNl: b?.nameNl ?? blockCode, nameEn: b?.nameEn ?? blockCode, ...zero() };
+      l = { catalogueId, version, blockCode, category, nameNl: b?.nameNl ?? blockCode, nameEn: b?.nameEn ?? blockCode, realisedCents: 0, committedCents: 0, verifiedCents: 0, awaitingAgreement: 0 };
       blocks.set(key, l);
     }
     return l;
   };
-  const addLines = (lines: readonly ValueLine[], field: 'realisedCents' | 'committedCents' | 'verifiedCents') => {
+  // The fast valuation names the version and block objects of a line: look those up by identity
+  // first (cheaper than building the string key), falling back to the key (same line either way).
+  const byObject = new Map<CatalogueVersion, Map<CatalogueBlock, BlockFigures & ReturnType<typeof zero>>>();
+  const lineFor = (l: RoundedLine) => {
+    if (l.version === undefined || l.block === undefined) return lineOf(l.catalogue.catalogueId, l.catalogue.version, l.blockCode, l.category);
+    let m = byObject.get(l.version);
+    if (!m) byObject.set(l.version, (m = new Map()));
+    let x = m.get(l.block);
+    if (!x) m.set(l.block, (x = lineOf(l.catalogue.catalogueId, l.catalogue.version, l.blockCode, l.category)));
+    return x;
+  };
+  const addLines = (lines: readonly RoundedLine[], field: 'realisedCents' | 'committedCents' | 'verifiedCents') => {
     for (const l of lines) {
-      lineOf(l.catalogue.catalogueId, l.catalogue.version, l.blockCode, l.category)[field] += l.cents;
+      lineFor(l)[field] += l.cents;
       byCategory[l.category][field] += l.cents;
     }
   };
@@ -108,14 +119,14 @@ export function figuresOf(c: RegisteredContract, asOf: CalendarDate, knownAt: st
     const k = Math.max(x.periodIndex, periodIndexOn(c.periods, refDate));
     const code = codeInPeriod(c.periods, x.blockCode, x.periodIndex, k) ?? x.blockCode;
     const cat = c.periods[k].catalogue;
-    const base = { contributionId: x.id, kind: x.kind, catalogueId: cat.catalogueId, version: cat.version, blockCode: code };
+    // (object literals rather than spreading a shared base: the spread was the hot spot of figuresOf)
     if (x.withdrawn || x.verdict === 'rejected') {
-      contributions.push({ ...base, realisedCents: 0, committedCents: 0, verified: false, counting: x.withdrawn ? 'withdrawn' : 'rejected' });
+      contributions.push(contributionFigures(x, cat.catalogueId, cat.version, code, 0, 0, false, x.withdrawn ? 'withdrawn' : 'rejected'));
       continue;
     }
-    const realised = roundParts(contributionParts(x, ctx, asOf, counted));
+    const realised = contributionValue(x, ctx, asOf, counted);
     const committedUpTo = x.kind === 'placement' && compareDates(x.startDate, asOf) <= 0 ? (x.endDate ?? c.endDate) : asOf;
-    const committed = compareDates(committedUpTo, asOf) > 0 ? roundParts(contributionParts(x, ctx, committedUpTo, counted)) : realised;
+    const committed = compareDates(committedUpTo, asOf) > 0 ? contributionValue(x, ctx, committedUpTo, counted) : realised;
     addLines(realised.lines, 'realisedCents');
     addLines(committed.lines, 'committedCents');
     totals.realisedCents += realised.cents;
@@ -137,7 +148,7 @@ export function figuresOf(c: RegisteredContract, asOf: CalendarDate, knownAt: st
       lineOf(cat.catalogueId, cat.version, code, category).awaitingAgreement += 1;
       byCategory[category].awaitingAgreement += 1;
     } else if (x.kind !== 'placement' && x.input === 'per-activity' && !counted.has(x.id)) counting = 'not-counted-same-day';
-    contributions.push({ ...base, realisedCents: realised.cents, committedCents: committed.cents, verified, counting });
+    contributions.push(contributionFigures(x, cat.catalogueId, cat.version, code, realised.cents, committed.cents, verified, counting));
   }
   const contractValueCents = valueInForce(c, asOf);
   const obligation = obligationCents(contractValueCents, c.sroiBasisPoints);
@@ -168,6 +179,19 @@ export function figuresOf(c: RegisteredContract, asOf: CalendarDate, knownAt: st
     byBlock,
     contributions,
   };
+}
+
+function contributionFigures(
+  x: ContributionState,
+  catalogueId: string,
+  version: string,
+  blockCode: string,
+  realisedCents: number,
+  committedCents: number,
+  verified: boolean,
+  counting: ContributionCounting,
+): ContributionFigures {
+  return { contributionId: x.id, kind: x.kind, catalogueId, version, blockCode, realisedCents, committedCents, verified, counting };
 }
 
 function periodOrder(c: RegisteredContract, l: { catalogueId: string; version: string }): number {

@@ -1,10 +1,10 @@
 /** Bitemporal status, the audit view and replay, over a recorded history. */
 import { assertDate, type CalendarDate } from '../shared/dates';
 import { refuse } from '../shared/errors';
-import { compareInstants, instantKey } from '../shared/instants';
+import { instantKey } from '../shared/instants';
 import type { BlockCategory } from '../catalogues/types';
 import type { ContractEvent, RecordedEvent } from '../contract/events';
-import { evolve } from '../contract/evolve';
+import { evolve, fold } from '../contract/evolve';
 import { initialState, isRegistered, type ContractState } from '../contract/state';
 import { figuresOf, type ContractStatus } from './figures';
 
@@ -17,13 +17,19 @@ export interface StatusQuery {
 
 /** The events of `history` recorded at or before `knownAt`, in stream order. */
 export function knownAt(history: readonly RecordedEvent[], instant: string): ContractEvent[] {
-  instantKey(instant);
-  return history.filter((e) => compareInstants(e.recordedAt, instant) <= 0).map((e) => e.event);
+  const [ks, kn] = instantKey(instant);
+  const out: ContractEvent[] = [];
+  for (const e of history) {
+    // compareInstants(e.recordedAt, instant) <= 0, with the key of `instant` read once
+    const [s, n] = instantKey(e.recordedAt);
+    if (s < ks || (s === ks && n <= kn)) out.push(e.event);
+  }
+  return out;
 }
 
 /** The state folded from the events recorded at or before `instant`. */
 export function stateKnownAt(history: readonly RecordedEvent[], instant: string): ContractState {
-  return knownAt(history, instant).reduce(evolve, initialState);
+  return fold(knownAt(history, instant));
 }
 
 /**
@@ -116,7 +122,7 @@ function lineDiff(before: ContractStatus | null, after: ContractStatus | null): 
 }
 
 function defaultAsOf(history: readonly RecordedEvent[]): CalendarDate {
-  const s = history.map((e) => e.event).reduce(evolve, initialState);
+  const s = fold(history.map((e) => e.event));
   if (!isRegistered(s)) refuse('contract-not-registered', 'the history holds no contract registration');
   return s.endDate;
 }
@@ -186,6 +192,6 @@ export function replay(history: readonly RecordedEvent[], toRevision?: number, o
 }
 
 function defaultAsOfOrNull(history: readonly RecordedEvent[]): CalendarDate | null {
-  const s = history.map((e) => e.event).reduce(evolve, initialState);
+  const s = fold(history.map((e) => e.event));
   return isRegistered(s) ? s.endDate : null;
 }
