@@ -73,6 +73,11 @@ const REQUIRED: Record<ContractEventType, Record<string, FieldKind>> = {
 
 const KNOWN_TYPES = new Set<string>(CONTRACT_EVENT_TYPES);
 
+/** REQUIRED as arrays, built once (decoding is on the hot path of every catch-up and rebuild). */
+const REQUIRED_FIELDS = new Map<string, readonly (readonly [string, FieldKind])[]>(
+  Object.entries(REQUIRED).map(([type, fields]) => [type, Object.entries(fields) as [string, FieldKind][]]),
+);
+
 /** Events that create a contribution, and events that refer to an existing one. */
 export const CREATES_CONTRIBUTION = new Set<ContractEventType>(['HireRecorded', 'PurchaseRecorded', 'KnowledgeSharingRecorded', 'ActivityRecorded']);
 export const REFERS_TO_CONTRIBUTION = new Set<ContractEventType>([
@@ -106,13 +111,14 @@ export function decodeContractEvent(recorded: RecordedEvent): ContractEvent {
   const fail = (reason: string): never => {
     throw new MalformedContractEventError(recorded, reason);
   };
-  if (!KNOWN_TYPES.has(recorded.type)) fail(`unknown event type '${recorded.type}'`);
+  const required = REQUIRED_FIELDS.get(recorded.type);
+  if (!required || !KNOWN_TYPES.has(recorded.type)) return fail(`unknown event type '${recorded.type}'`);
   const schemaVersion = recorded.metadata['schemaVersion'];
   if (schemaVersion !== undefined && schemaVersion !== 1) fail(`unsupported schemaVersion ${JSON.stringify(schemaVersion)}`);
   const data = recorded.data;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return fail('data is not an object');
   const type = recorded.type as ContractEventType;
-  for (const [field, kind] of Object.entries(REQUIRED[type])) {
+  for (const [field, kind] of required) {
     if (!hasKind(data[field], kind)) fail(`data.${field} must be ${kind.endsWith('?') ? `${kind.slice(0, -1)} or null` : `a(n) ${kind}`}`);
   }
   return { type, schemaVersion: 1, data } as unknown as ContractEvent;

@@ -34,7 +34,10 @@ interface Working extends StoredContract {
   headerDirty: boolean;
   /** Whether the contract was registered in this batch (its row is inserted, not updated). */
   inserted: boolean;
-  dirty: Map<string, ContributionState>;
+  /** Contributions read or changed in this batch, by id (`state.contributions` holds at most one). */
+  known: Map<string, ContributionState>;
+  /** Ids of the contributions of `known` that changed in this batch. */
+  dirty: Set<string>;
 }
 
 interface Cached extends StoredContract {
@@ -91,7 +94,7 @@ export class ContractProjection implements Projection {
     for (const [id, w] of this.work) {
       this.cache.delete(id);
       this.cache.set(id, {
-        state: { ...w.state, contributions: {} },
+        state: { ...this.tables.shareCatalogues(w.state), contributions: {} },
         revision: w.revision,
         position: w.position,
         updatedAt: w.updatedAt,
@@ -111,7 +114,7 @@ export class ContractProjection implements Projection {
   private open(contractId: string): Working | null {
     const cached = this.cache.get(contractId) ?? this.tables.contractHeader(contractId);
     if (!cached) return null;
-    const w: Working = { ...cached, state: { ...cached.state, contributions: {} }, dirty: new Map(), headerDirty: false, inserted: false };
+    const w: Working = { ...cached, state: { ...cached.state, contributions: {} }, known: new Map(), dirty: new Set(), headerDirty: false, inserted: false };
     this.work.set(contractId, w);
     return w;
   }
@@ -128,32 +131,54 @@ export class ContractProjection implements Projection {
     }
     const event = decodeContractEvent(recorded);
     let before: ContractState = initialState;
+    let contributionId: string | undefined;
+    let known: ContributionState | undefined;
     if (!w) {
       if (event.type !== 'ContractRegistered') fail('the first event of a contract stream must be ContractRegistered');
       else if (event.data.contractId !== contractId) fail(`it registers contract '${event.data.contractId}' in the stream of '${contractId}'`);
     } else {
       if (event.type === 'ContractRegistered') fail('the contract is registered already');
-      const contributionId = contributionIdOf(event);
+      contributionId = contributionIdOf(event);
       if (contributionId !== undefined) {
-        const known = w.state.contributions[contributionId] ?? this.tables.contribution(contractId, contributionId);
+        known = w.known.get(contributionId) ?? this.tables.contribution(contractId, contributionId);
         if (known && CREATES_CONTRIBUTION.has(event.type)) fail(`contribution '${contributionId}' exists already`);
         if (!known && REFERS_TO_CONTRIBUTION.has(event.type)) fail(`it refers to unknown contribution '${contributionId}'`);
-        if (known && w.state.contributions[contributionId] === undefined) {
-          w.state = { ...w.state, contributions: { ...w.state.contributions, [contributionId]: known } };
-        }
       }
-      before = w.state;
+      // evolve reads and writes only the contribution the event names: give it that one alone, so
+      // that its copy of the contributions is O(1) whatever the size of the contract.
+      before = { ...w.state, contributions: known ? { [contributionId as string]: known } : {} };
     }
     const after = evolve(before, event);
     if (!isRegistered(after)) return fail('the folded state is not a registered contract');
-    const target: Working = w ?? { state: after, revision: 0, position: '', updatedAt: '', headerJson: null, dirty: new Map(), headerDirty: true, inserted: true };
+    const target: Working = w ?? {
+      state: after,
+      revision: 0,
+      position: '',
+      updatedAt: '',
+      headerJson: null,
+      known: new Map(),
+      dirty: new Set(),
+      headerDirty: true,
+      inserted: true,
+    };
     if (w && headerChanged(w.state, after)) {
       target.headerJson = null;
       target.headerDirty = true;
     }
-    for (const [id, c] of Object.entries(after.contributions)) {
-      if (!isRegistered(before) || before.contributions[id] !== c) target.dirty.set(id, c);
+    if (isRegistered(before) && after.contributions !== before.contributions) {
+      for (const [id, c] of Object.entries(after.contributions)) {
+        if (before.contributions[id] !== c) {
+          target.known.set(id, c);
+          target.dirty.add(id);
+        }
+      }
+    } else if (!isRegistered(before)) {
+      for (const [id, c] of Object.entries(after.contributions)) {
+        target.known.set(id, c);
+        target.dirty.add(id);
+      }
     }
+    if (known && contributionId !== undefined && !target.known.has(contributionId)) target.known.set(contributionId, known);
     target.state = after;
     target.revision = expected;
     target.position = String(recorded.position);
@@ -163,13 +188,22 @@ export class ContractProjection implements Projection {
 
   /** Writes what the batch changed: one row per contract touched, one per contribution changed. */
   private flush(): void {
-    for (const w of this.work.values()) {
+    // In key order: consecutive writes then land on the same or neighbouring B-tree pages (a batch
+    // of a large log touches contracts all over the file), which keeps the page cache effective.
+    const contracts = [...this.work.values()].sort((a, b) => compareKeys(a.state.contractId, b.state.contractId));
+    for (const w of contracts) {
       w.headerJson ??= this.tables.encodeHeader(w.state);
       this.tables.writeContract(w, w.inserted, w.headerDirty ? w.headerJson : null);
-      for (const c of w.dirty.values()) this.tables.writeContribution(w.state.contractId, c);
+      const ids = w.dirty.size > 1 ? [...w.dirty].sort(compareKeys) : w.dirty;
+      for (const id of ids) this.tables.writeContribution(w.state.contractId, w.known.get(id) as ContributionState);
       w.dirty.clear();
     }
   }
+}
+
+/** Orders strings as SQLite's default BINARY collation does for ASCII keys (by UTF-16 code unit otherwise: only locality depends on it). */
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Whether anything but the contributions and the event counter differs (by reference: evolve copies what it changes). */

@@ -235,6 +235,24 @@ export class ContractTables {
     return key;
   }
 
+  /**
+   * The state with each catalogue version replaced by the one instance this process keeps for its
+   * key (equal content): every registration event carries its own copy of a ~4 kB version, which
+   * a cache of folded states would otherwise hold once per contract. Call after `encodeHeader`.
+   */
+  shareCatalogues(state: RegisteredContract): RegisteredContract {
+    let periods: RegisteredContract['periods'][number][] | undefined;
+    state.periods.forEach((p, i) => {
+      const key = this.keyOfCatalogue.get(p.catalogue);
+      const shared = key === undefined ? undefined : this.catalogueOfKey.get(key);
+      if (shared !== undefined && shared !== p.catalogue) {
+        periods ??= [...state.periods];
+        periods[i] = { ...p, catalogue: shared };
+      }
+    });
+    return periods === undefined ? state : { ...state, periods };
+  }
+
   /** After a rolled-back transaction: catalogue rows written in it are gone, write them again when needed. */
   forgetUncommitted(): void {
     this.storedCatalogues.clear();

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import type { EventStore } from '@sroi/event-store';
 import { ApiConfig } from '../config/api-config';
+import { Clock } from '../platform/clock';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { ContractProjection } from './contract-projection';
 import { ContractTables } from './contract-tables';
@@ -15,6 +16,7 @@ import { ProjectionHealth } from './projection-health';
 import { ProjectionRunner } from './projection-runner';
 import { READ_MODELS_FILE, ReadModelDatabase } from './read-model-database';
 import { ContractReadModels, ProjectionProgress } from './read-models';
+import { SnapshotRefresher } from './snapshot-refresher';
 import { SqliteContractReadModels } from './sqlite-contract-read-models';
 
 const logger = new Logger('Projections');
@@ -24,7 +26,8 @@ const logger = new Logger('Projections');
  * store's `$all` subscription. Exports `ContractReadModels` (summary, portfolio),
  * `ProjectionProgress` (last applied position, waitFor) and `ProjectionHealth` (for /health and
  * /ready). The runner starts on bootstrap without blocking it, and stops before shutdown, ahead of
- * the event store's own shutdown hook.
+ * the event store's own shutdown hook. The {@link SnapshotRefresher} brings the figure snapshots
+ * to the service clock's date in the background, at start and when the date changes.
  */
 @Module({
   providers: [
@@ -45,6 +48,15 @@ const logger = new Logger('Projections');
         new ProjectionRunner(store, database, [new ContractProjection(tables)], { logger }),
     },
     { provide: SqliteContractReadModels, inject: [ContractTables], useFactory: (tables: ContractTables) => new SqliteContractReadModels(tables) },
+    {
+      provide: SnapshotRefresher,
+      // The service's clock (PlatformModule, global); a module on its own uses a clock of its own.
+      inject: [SqliteContractReadModels, ProjectionRunner, { token: Clock, optional: true }],
+      useFactory: (readModels: SqliteContractReadModels, runner: ProjectionRunner, clock: Clock | undefined) => {
+        const c = clock ?? new Clock();
+        return new SnapshotRefresher(readModels, () => c.today(), { logger, ready: () => runner.isCaughtUp() });
+      },
+    },
     { provide: ContractReadModels, useExisting: SqliteContractReadModels },
     { provide: ProjectionProgress, useExisting: ProjectionRunner },
     { provide: ProjectionHealth, inject: [ProjectionRunner], useFactory: (runner: ProjectionRunner) => new ProjectionHealth(runner) },
@@ -55,17 +67,21 @@ export class ProjectionsModule implements OnApplicationBootstrap, BeforeApplicat
   constructor(
     @Inject(ProjectionRunner) private readonly runner: ProjectionRunner,
     @Inject(ReadModelDatabase) private readonly database: ReadModelDatabase,
+    @Inject(SnapshotRefresher) private readonly refresher: SnapshotRefresher,
   ) {}
 
   onApplicationBootstrap(): void {
     this.runner.start();
+    this.refresher.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    await this.refresher.stop();
     await this.runner.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.refresher.stop();
     await this.runner.stop();
     this.database.close();
   }

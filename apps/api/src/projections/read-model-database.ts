@@ -10,7 +10,7 @@ export const READ_MODELS_FILE = 'read-models.sqlite';
  * or the meaning of a column changes: a file of another version is emptied on open, and the
  * projections rebuild it from position 0 (a read model is derived data, never migrated).
  */
-export const READ_MODEL_SCHEMA_VERSION = 1;
+export const READ_MODEL_SCHEMA_VERSION = 2;
 
 export type ReadModelSynchronous = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
 
@@ -33,6 +33,12 @@ export interface ReadModelDatabaseOptions {
 }
 
 const TABLES = ['checkpoints', 'catalogues', 'contracts', 'contract_headers', 'contributions'] as const;
+
+/** Indexes only the queries use: a rebuild creates them once, after the bulk load. */
+const SECONDARY_INDEXES = `
+CREATE INDEX IF NOT EXISTS contracts_by_municipality ON contracts (municipality, contract_id);
+CREATE INDEX IF NOT EXISTS contracts_by_contractor ON contracts (contractor_kvk, contract_id);
+`;
 
 const SCHEMA = `
 CREATE TABLE checkpoints (
@@ -78,8 +84,7 @@ CREATE TABLE contracts (
   verified_cents      INTEGER,
   awaiting_agreement  INTEGER
 );
-CREATE INDEX contracts_by_municipality ON contracts (municipality, contract_id);
-CREATE INDEX contracts_by_contractor ON contracts (contractor_kvk, contract_id);
+${SECONDARY_INDEXES}
 
 -- The folded state without its contributions (JSON); rewritten only when it changes.
 CREATE TABLE contract_headers (
@@ -88,13 +93,14 @@ CREATE TABLE contract_headers (
 );
 
 -- The contributions of the folded state, one row each, so that an event rewrites one small row
--- rather than the whole state of its contract.
+-- rather than the whole state of its contract. A rowid table (not WITHOUT ROWID): bodies of about
+-- 400 bytes make a clustered B-tree split and rebalance on every write (measured: upserts 3x slower).
 CREATE TABLE contributions (
   contract_id     TEXT NOT NULL,
   contribution_id TEXT NOT NULL,
   body            TEXT NOT NULL,
   PRIMARY KEY (contract_id, contribution_id)
-) WITHOUT ROWID;
+);
 `;
 
 /** The read-model SQLite file: schema, checkpoints and transactions. One connection per process. */
@@ -115,7 +121,7 @@ export class ReadModelDatabase {
       if (options.mode === 'building') {
         this.db.pragma('page_size = 8192');
         this.db.pragma('journal_mode = OFF');
-        this.db.pragma('cache_size = -32768');
+        this.db.pragma('cache_size = -16384');
       } else {
         this.db.pragma('journal_mode = WAL');
         // A batch rewrites rows all over the file: checkpoint the WAL every ~40 MB rather than every
@@ -125,6 +131,10 @@ export class ReadModelDatabase {
       }
       this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
       this.created = this.migrate();
+      if (options.mode === 'building') {
+        // Nobody queries the file while it is built: maintain the secondary indexes only once, at the end.
+        this.db.exec('DROP INDEX IF EXISTS contracts_by_municipality; DROP INDEX IF EXISTS contracts_by_contractor;');
+      }
     } catch (error) {
       this.db.close();
       throw error;
@@ -152,6 +162,7 @@ export class ReadModelDatabase {
 
   /** Ends 'building' mode: the file becomes a WAL database like a live one. */
   finishBuilding(): void {
+    this.db.exec(SECONDARY_INDEXES);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('wal_checkpoint(TRUNCATE)');
   }

@@ -1,4 +1,4 @@
-import type { SqliteEventStore } from '@sroi/event-store';
+import type { EventStore, SqliteEventStore } from '@sroi/event-store';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -111,6 +111,41 @@ describe('rebuildReadModels', () => {
     } finally {
       await service.close();
     }
+  });
+
+  it('gives the same rows from another engine (read in log order through readAll) as from SQLite (read stream by stream)', async () => {
+    await seedPortfolio(ledger);
+    const other: EventStore = {
+      engine: 'eventstoredb',
+      appendToStream: (...args) => store.appendToStream(...args),
+      readStream: (...args) => store.readStream(...args),
+      readAll: (options) => store.readAll(options),
+      headPosition: () => store.headPosition(),
+      subscribeToAll: (options) => store.subscribeToAll(options),
+      close: async () => undefined,
+    };
+    const byStream = join(tmp.dir, 'by-stream.sqlite');
+    const byLog = join(tmp.dir, 'by-log.sqlite');
+    const a = await rebuildReadModels(store, byStream);
+    const b = await rebuildReadModels(other, byLog, { batchSize: 3 });
+    expect(b).toMatchObject({ events: a.events, position: a.position, contracts: a.contracts });
+    const [x, y] = [new ReadModelDatabase(byStream), new ReadModelDatabase(byLog)];
+    try {
+      expect(dumpReadModels(y.db)).toEqual(dumpReadModels(x.db));
+    } finally {
+      x.close();
+      y.close();
+    }
+  });
+
+  it('checkpoints the head when the log holds no contract event', async () => {
+    await ledger.publishCatalogues();
+    const file = join(tmp.dir, READ_MODELS_FILE);
+    const head = await store.headPosition();
+    expect(await rebuildReadModels(store, file)).toMatchObject({ events: Number(head), position: head, contracts: 0 });
+    const db = new ReadModelDatabase(file);
+    expect(db.checkpoint('contracts')).toBe(head);
+    db.close();
   });
 
   it('rebuilds an empty store into empty read models', async () => {

@@ -33,7 +33,8 @@ const STATUSES: readonly ObligationStatus[] = ['on-track', 'behind', 'met', 'not
  * figures for one date (`snapshot_as_of`), cleared by every change the projection applies: a
  * summary asked again the same day is read from the row, and the portfolio first refreshes, in one
  * transaction, the snapshots of the rows it filters whose date is not `today`, so that filtering
- * by status and sorting by figures run in SQL.
+ * by status and sorting by figures run in SQL. The module's SnapshotRefresher refreshes them
+ * all in the background when the date changes, so that this is rarely needed.
  */
 export class SqliteContractReadModels extends ContractReadModels {
   private readonly db: Database.Database;
@@ -87,16 +88,16 @@ export class SqliteContractReadModels extends ContractReadModels {
 
   /**
    * Brings the snapshots of the rows matching `where` (all rows when empty) to `today`, in one
-   * transaction. A daily timer may call it with no filter to take the cost off the first query.
-   * Returns the number of rows refreshed.
+   * transaction; at most `limit` of them when given (the SnapshotRefresher works in
+   * chunks so as not to hold the event loop). Returns the number of rows refreshed.
    */
-  refreshSnapshots(today: string, where: string[] = [], params: Record<string, string> = { today }): number {
+  refreshSnapshots(today: string, where: string[] = [], params: Record<string, string> = { today }, limit?: number): number {
     assertDate(today, 'today');
     const clause = ['snapshot_as_of IS NOT @today', ...where].join(' AND ');
-    const stale = this.db.prepare(`SELECT * FROM contracts WHERE ${clause}`);
+    const stale = this.db.prepare(`SELECT * FROM contracts WHERE ${clause}${limit === undefined ? '' : ' LIMIT @limit'}`);
     return this.tables.database.transaction(() => {
       let n = 0;
-      for (const row of stale.all({ ...params, today }) as ContractRow[]) {
+      for (const row of stale.all(limit === undefined ? { ...params, today } : { ...params, today, limit }) as ContractRow[]) {
         this.tables.writeSnapshot(row.contract_id, row.revision, figuresOf(this.tables.fullState(row), today));
         n++;
       }
