@@ -16,7 +16,7 @@
  *   BENCH_NODE_ARGS       extra node flags for the child, e.g. '--cpu-prof --cpu-prof-dir=tmp/prof'
  */
 import { decide, evolve, initialState, isDomainError, utrecht2019, type ContractCommand, type ContractState } from '@sroi/domain';
-import type { EventData, EventStore, JsonValue, SqliteEventStore } from '@sroi/event-store';
+import { SqliteEventStore, type EventData, type EventStore, type JsonValue } from '@sroi/event-store';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -168,8 +168,7 @@ async function generate(path: string, total: number, perContract: number): Promi
   const random = prng(20240630);
   const tmpPath = `${path}.generating`;
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${tmpPath}${suffix}`, { force: true });
-  const { SqliteEventStore: Engine } = await import('@sroi/event-store');
-  const store = new Engine({ path: tmpPath, synchronous: 'OFF' });
+  const store = new SqliteEventStore({ path: tmpPath, synchronous: 'OFF' });
   const all: Generated[] = Array.from({ length: contracts }, (_, i) => ({
     id: `bench-${String(i).padStart(6, '0')}`,
     state: initialState,
