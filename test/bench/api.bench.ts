@@ -5,6 +5,9 @@
  *
  *   npm run bench:api
  *
+ * After /ready the benchmark waits for the service's background start-up work (cache warming,
+ * snapshot refresh) to settle, so the scenarios measure the steady state.
+ *
  * Scenarios: recording hires (POST), GET /status and GET /status?asOf= while hires are written,
  * and, with the service stopped, the rebuild of every projection from position 0 (`npm run
  * rebuild`'s code) with its peak memory.
@@ -22,7 +25,7 @@ import { utrecht2019 } from '@sroi/domain';
 import autocannon from 'autocannon';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -111,6 +114,43 @@ async function waitReady(child: ChildProcess, timeoutMs: number): Promise<number
   }
 }
 
+/** The service's resident set size in MB (Linux), or NaN where /proc is not available. */
+function rssMb(child: ChildProcess): number {
+  try {
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]);
+    return Math.round(kb / 1024);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU time (user + system) the process has used, in clock ticks (Linux), or NaN. */
+function cpuTicks(child: ChildProcess): number {
+  try {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * Waits until the service's start-up work in the background (warming its caches, refreshing
+ * snapshots) is over: its CPU use over one second below 10 %. Gives the seconds waited.
+ */
+async function waitSettled(child: ChildProcess, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  let before = cpuTicks(child);
+  if (Number.isNaN(before)) return 0;
+  while (Date.now() - started < timeoutMs) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = cpuTicks(child);
+    if (now - before < 10) break; // 100 ticks a second
+    before = now;
+  }
+  return (Date.now() - started) / 1000;
+}
+
 interface Result {
   rps: number;
   p50: number;
@@ -164,10 +204,13 @@ async function main(): Promise<void> {
     try {
       const readyMs = await waitReady(child, 600_000);
       log(`service ready (projections caught up from position 0) after ${(readyMs / 1000).toFixed(1)} s`);
+      const settled = await waitSettled(child, 300_000);
+      log(`service settled (start-up work in the background done, CPU < 10 %) ${settled.toFixed(0)} s later`);
       const url = `http://127.0.0.1:${PORT}`;
       const rows: string[] = [];
       const row = (name: string, r: Result, goal: string) =>
-        rows.push(`| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.non2xx + r.errors} | ${goal} |`);
+        rows.push(`| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.non2xx + r.errors} | ${rssMb(child)} | ${goal} |`);
+      log(`service RSS when ready: ${rssMb(child)} MB`);
 
       // warm-up
       await run({ url, connections: 10, duration: 2, headers, requests: [statusRequest('')] });
@@ -178,7 +221,7 @@ async function main(): Promise<void> {
       row('GET /status (100 hires/s written meanwhile)', status, '≥ 15,000/s, p99 ≤ 10 ms');
       const [asOf] = await Promise.all([run({ url, connections: CONNECTIONS, duration: DURATION, headers, requests: [statusRequest('?asOf=2024-06-30')] }), writer()]);
       row('GET /status?asOf= (100 hires/s written meanwhile)', asOf, '≥ 1,500/s, p99 ≤ 20 ms');
-      log('\n| scenario | req/s (2xx) | p50 ms | p99 ms | errors/non-2xx | goal |\n|:--|--:|--:|--:|--:|:--|');
+      log('\n| scenario | req/s (2xx) | p50 ms | p99 ms | errors/non-2xx | service RSS MB after | goal |\n|:--|--:|--:|--:|--:|--:|:--|');
       rows.forEach((r) => log(r));
     } finally {
       child.kill('SIGTERM');

@@ -53,7 +53,7 @@ export class ContractCommandService {
           events.map((e) => toEventData(e, metadataFor(ctx, command.type, e.schemaVersion))),
           { expectedRevision: loaded.revision ?? 'no_stream' },
         );
-        this.repository.remember(contractId, loaded, events, result.nextExpectedRevision);
+        this.repository.remember(contractId, loaded, events, result.nextExpectedRevision, result.position);
         return {
           contractId,
           revision: Number(result.nextExpectedRevision),
@@ -62,6 +62,7 @@ export class ContractCommandService {
         };
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
+        this.repository.forget(contractId);
         if (ctx.ifMatch !== undefined) throw this.preconditionFailed(ctx.ifMatch, typeof error.actual === 'bigint' ? error.actual : null);
         if (attempt >= 1) throw error;
       }

@@ -1,7 +1,6 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
-import type { ContractStatus } from '@sroi/domain';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
@@ -55,9 +54,13 @@ export class ContractQueriesController {
 
   @Get(':id/status')
   @Roles('advisor', 'contractor', 'auditor')
-  status(@Param('id') id: string, @Query() q: StatusQueryDto, @CurrentPrincipal() principal: Principal): Promise<ContractStatus> {
+  @ApiOkResponse({ description: 'the ContractStatus of @sroi/domain (statusOf)' })
+  async status(@Param('id') id: string, @Query() q: StatusQueryDto, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const knownAt = parseInstantParam(q.knownAt, 'knownAt', this.clock.now());
-    return this.bus.execute(new GetContractStatusQuery(id, principal, q.asOf ?? this.clock.today(), knownAt));
+    const json = await this.bus.execute(new GetContractStatusQuery(id, principal, q.asOf ?? this.clock.today(), knownAt));
+    // Already serialised (and cached so): sent as it is.
+    void reply.type('application/json; charset=utf-8');
+    return json;
   }
 
   @Get(':id/history')

@@ -1,20 +1,33 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { evolve, initialState, isRegistered, type ContractEvent, type ContractState, type RecordedEvent as DomainRecordedEvent, type RegisteredContract } from '@sroi/domain';
-import { StreamNotFoundError, type EventStore, type RecordedEvent } from '@sroi/event-store';
+import { StreamNotFoundError, type AllSubscription, type EventStore, type RecordedEvent } from '@sroi/event-store';
 import type { Principal } from '../auth/principal';
 import { canSeeContract } from '../auth/principal';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { notFound } from '../platform/problem';
-import { contractStream, toDomainRecorded } from '../shared/event-codec';
+import { CONTRACT_STREAM_PREFIX, contractStream, toDomainRecorded } from '../shared/event-codec';
 import { Lru } from '../shared/lru';
 
-/** Folded states kept for the write side; each use reads only the events after the cached revision. */
-const STATE_CACHE_ENTRIES = 5000;
+/**
+ * Folded states kept for the write side and the status read: enough for 10,000 contracts and
+ * some more (a folded 100-event contract takes about 40 kB of heap, so about 480 MB at most).
+ */
+const STATE_CACHE_ENTRIES = 12_000;
 
 export interface LoadedContract {
   state: ContractState;
   /** revision of the stream's last event, or null when the stream does not exist */
   revision: bigint | null;
+}
+
+/** A folded state as cached: with the store position it was last known to be current at. */
+export interface CachedContract extends LoadedContract {
+  revision: bigint;
+  /** the store's head position read before the stream was last checked: no event of the stream lies in (its last event, checkedAt] */
+  checkedAt: bigint;
+  /** `recordedAt` of the stream's last event, when known (an own append learns it from the watcher) */
+  lastRecordedAt: string | undefined;
 }
 
 export interface ContractHistory {
@@ -25,14 +38,102 @@ export interface ContractHistory {
 
 /**
  * Reads contract streams (`contract-<id>`) and folds them with the domain's `evolve`. Folded
- * states are cached by revision; the store stays the truth: every load reads the events recorded
- * after the cached revision (by any process) and folds them in.
+ * states are cached by revision; the store stays the truth.
+ *
+ * Freshness: a watcher follows the store's global log (a catch-up subscription from the head at
+ * start-up, woken at once by this process's commits, polling for other processes') and notes
+ * per contract stream the position of its last event. A cached state checked at position C is
+ * current when the watcher has seen everything up to the store's present head (one indexed read)
+ * and the stream's last change lies at or before C. Otherwise — the watcher lagging, stopped, or
+ * the stream changed — the events after the cached revision are read and folded in, as before.
  */
 @Injectable()
-export class ContractRepository {
-  private readonly states = new Lru<string, { state: ContractState; revision: bigint }>(STATE_CACHE_ENTRIES);
+export class ContractRepository implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('ContractRepository');
+  private readonly states = new Lru<string, CachedContract>(STATE_CACHE_ENTRIES);
+  /** stream id → position of its last event seen by the watcher (only streams changed since start-up) */
+  private readonly lastChange = new Map<string, bigint>();
+  /** every event up to this position has been seen by the watcher; null while it is not running */
+  private watched: bigint | null = null;
+  private subscription: AllSubscription | undefined;
+  private warming: Promise<void> | undefined;
+  /**
+   * States checked at or after this position can be trusted by the watcher's test: the watcher
+   * knows the changes after the start-up head; a state the warm-up built at an earlier position is
+   * trusted once the warm-up has read everything up to that head.
+   */
+  private warmedTo = -1n;
+  private startHead = 0n;
+  private stopped = false;
 
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async onModuleInit(): Promise<void> {
+    const head = (await this.store.headPosition()) ?? 0n;
+    const subscription = this.store.subscribeToAll({ after: head });
+    this.subscription = subscription;
+    this.watched = head;
+    this.startHead = head;
+    this.warming = this.warm(head);
+    void (async () => {
+      try {
+        for await (const e of subscription) {
+          if (e.streamId.startsWith(CONTRACT_STREAM_PREFIX)) {
+            this.lastChange.set(e.streamId, e.position);
+            const cached = this.states.peek(e.streamId.slice(CONTRACT_STREAM_PREFIX.length));
+            if (cached && cached.revision === e.revision) cached.lastRecordedAt = e.recordedAt;
+          }
+          this.watched = e.position;
+        }
+      } catch (error) {
+        this.logger.warn(`the cache watcher stopped; every read checks the store: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      this.watched = null;
+    })();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    const s = this.subscription;
+    this.subscription = undefined;
+    this.watched = null;
+    this.stopped = true;
+    await Promise.all([s?.stop(), this.warming]);
+  }
+
+  /**
+   * Fills the cache in the background at start-up with the contract streams' folded states,
+   * reading the global log once up to `head` (a few seconds for a million events, shared with
+   * the event loop page by page), so that the first command or status of each contract does not
+   * read and fold its whole stream. An entry built up to event position p is current as of p (no
+   * event of its stream lies after p and at or before p); a state loaded meanwhile by a request
+   * is left as it is. When the streams outnumber the cache, the last ones read stay.
+   */
+  private async warm(head: bigint): Promise<void> {
+    const started = Date.now();
+    let events = 0;
+    try {
+      // Unfiltered: the SQLite store answers a stream-prefix filter through the stream index and
+      // sorts every page by position (measured: 30 s for 1M events); the few others are skipped here.
+      for await (const e of this.store.readAll()) {
+        if (this.stopped || e.position > head) break;
+        if (++events % 1000 === 0) await yieldToEventLoop();
+        if (!e.streamId.startsWith(CONTRACT_STREAM_PREFIX)) continue;
+        const id = e.streamId.slice(CONTRACT_STREAM_PREFIX.length);
+        const cached = this.states.peek(id);
+        if (cached ? e.revision !== cached.revision + 1n : e.revision !== 0n) {
+          // Already further (loaded by a request), or its beginning was evicted: leave it to load().
+          if (cached && e.revision > cached.revision) this.states.delete(id);
+          continue;
+        }
+        const state = evolve(cached?.state ?? initialState, toDomainRecorded(e).event);
+        this.states.set(id, { state, revision: e.revision, checkedAt: e.position, lastRecordedAt: e.recordedAt });
+      }
+      this.warmedTo = head;
+      if (!this.stopped) this.logger.log(`cached the folded states of ${this.states.size} contracts (${events} events) in ${Date.now() - started} ms`);
+    } catch (error) {
+      if (!this.stopped) this.logger.warn(`warming the cache stopped: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
 
   /** The last event of the stream, or null when it does not exist. */
   async lastRecord(contractId: string): Promise<RecordedEvent | null> {
@@ -45,9 +146,15 @@ export class ContractRepository {
   }
 
   /** Remembers the state after a successful append of `events` on top of `loaded`. */
-  remember(contractId: string, loaded: LoadedContract, events: readonly ContractEvent[], revision: bigint): void {
+  remember(contractId: string, loaded: LoadedContract, events: readonly ContractEvent[], revision: bigint, position: bigint): void {
     if (loaded.revision !== null && revision !== loaded.revision + BigInt(events.length)) return;
-    this.states.set(contractId, { state: events.reduce(evolve, loaded.state), revision });
+    // Nothing follows the appended events at the moment of their commit, at `position`.
+    this.states.set(contractId, { state: events.reduce(evolve, loaded.state), revision, checkedAt: position, lastRecordedAt: undefined });
+  }
+
+  /** Forgets a cached state (after a concurrency conflict: the next load reads the stream). */
+  forget(contractId: string): void {
+    this.states.delete(contractId);
   }
 
   async records(contractId: string): Promise<RecordedEvent[] | null> {
@@ -59,22 +166,41 @@ export class ContractRepository {
     }
   }
 
+  /** The current folded state of a contract; `revision` is null when the stream does not exist. */
   async load(contractId: string): Promise<LoadedContract> {
+    return (await this.current(contractId)) ?? { state: initialState, revision: null };
+  }
+
+  /** The current folded state with its revision and freshness, or null when the stream does not exist. */
+  async current(contractId: string): Promise<CachedContract | null> {
+    const stream = contractStream(contractId);
+    // Read before the stream: every event at or before it is in what is read next.
+    const head = (await this.store.headPosition()) ?? 0n;
     const cached = this.states.get(contractId);
     if (cached) {
-      const newer = await this.store.readStream(contractStream(contractId), { fromRevision: cached.revision + 1n });
-      if (newer.length === 0) return { state: cached.state, revision: cached.revision };
+      const trusted = cached.checkedAt >= this.startHead || this.warmedTo >= this.startHead;
+      if (trusted && this.watched !== null && this.watched >= head && (this.lastChange.get(stream) ?? -1n) <= cached.checkedAt) {
+        cached.checkedAt = head;
+        return cached;
+      }
+      const newer = await this.store.readStream(stream, { fromRevision: cached.revision + 1n });
+      if (newer.length === 0) {
+        cached.checkedAt = head;
+        return cached;
+      }
       let state = cached.state;
       for (const r of newer) state = evolve(state, toDomainRecorded(r).event);
-      const loaded = { state, revision: newer[newer.length - 1].revision };
+      const last = newer[newer.length - 1];
+      const loaded: CachedContract = { state, revision: last.revision, checkedAt: head, lastRecordedAt: last.recordedAt };
       this.states.set(contractId, loaded);
       return loaded;
     }
     const records = await this.records(contractId);
-    if (!records || records.length === 0) return { state: initialState, revision: null };
+    if (!records || records.length === 0) return null;
     let state: ContractState = initialState;
     for (const r of records) state = evolve(state, toDomainRecorded(r).event);
-    const loaded = { state, revision: records[records.length - 1].revision };
+    const last = records[records.length - 1];
+    const loaded: CachedContract = { state, revision: last.revision, checkedAt: head, lastRecordedAt: last.recordedAt };
     this.states.set(contractId, loaded);
     return loaded;
   }

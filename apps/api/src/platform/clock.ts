@@ -12,7 +12,20 @@ export class Clock {
     return new Date().toISOString();
   }
 
+  private todaySecond = Number.NaN;
+  private todayValue = '';
+
+  /**
+   * Formatting with Intl costs a few µs, on every status read: the date is kept for the wall-clock
+   * second it was computed in. That is exact: Europe/Amsterdam's midnight falls on a whole second.
+   */
   today(): string {
-    return AMSTERDAM.format(new Date());
+    const ms = Date.now();
+    const second = Math.floor(ms / 1000);
+    if (second !== this.todaySecond) {
+      this.todayValue = AMSTERDAM.format(new Date(ms));
+      this.todaySecond = second;
+    }
+    return this.todayValue;
   }
 }

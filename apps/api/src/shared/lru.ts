@@ -1,8 +1,17 @@
-/** A small least-recently-used map with a fixed number of entries. */
+/**
+ * A small least-recently-used map, bounded by a number of entries and, optionally, by a total
+ * weight (e.g. the length of cached strings): the least recently used entries go first.
+ */
 export class Lru<K, V> {
   private readonly map = new Map<K, V>();
+  private readonly weights = new Map<K, number>();
+  private total = 0;
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly maxWeight = Number.POSITIVE_INFINITY,
+    private readonly weigh?: (value: V) => number,
+  ) {}
 
   get(key: K): V | undefined {
     const v = this.map.get(key);
@@ -13,17 +22,37 @@ export class Lru<K, V> {
     return v;
   }
 
+  /** The value without making it the most recently used. */
+  peek(key: K): V | undefined {
+    return this.map.get(key);
+  }
+
   set(key: K, value: V): void {
-    this.map.delete(key);
+    this.delete(key);
     this.map.set(key, value);
-    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as K);
+    if (this.weigh) {
+      const w = this.weigh(value);
+      this.weights.set(key, w);
+      this.total += w;
+    }
+    while (this.map.size > this.capacity || (this.total > this.maxWeight && this.map.size > 1)) this.delete(this.map.keys().next().value as K);
   }
 
   delete(key: K): void {
-    this.map.delete(key);
+    if (!this.map.delete(key)) return;
+    const w = this.weights.get(key);
+    if (w !== undefined) {
+      this.total -= w;
+      this.weights.delete(key);
+    }
   }
 
   get size(): number {
     return this.map.size;
+  }
+
+  /** The total weight of the entries (0 without a weigher). */
+  get weight(): number {
+    return this.total;
   }
 }
