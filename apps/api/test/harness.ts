@@ -14,6 +14,8 @@ export const TOKENS = {
   contractorB: 'token-contractor-b',
   auditor: 'token-auditor-utrecht',
   admin: 'token-admin',
+  integrator: 'token-integrator-utrecht',
+  integratorElsewhere: 'token-integrator-amsterdam',
 } as const;
 
 export const KVK_A = '12345678';
@@ -38,6 +40,8 @@ export function writeTokens(dir: string): string {
       { tokenSha256: sha256Hex(TOKENS.contractorB), subject: 'dirk.contractor', role: 'contractor', contractorKvk: KVK_B },
       { tokenSha256: sha256Hex(TOKENS.auditor), subject: 'eva.auditor', role: 'auditor', municipality: 'Utrecht' },
       { tokenSha256: sha256Hex(TOKENS.admin), subject: 'frank.admin', role: 'admin' },
+      { tokenSha256: sha256Hex(TOKENS.integrator), subject: 'gert.integrator', role: 'integrator', municipality: 'Utrecht' },
+      { tokenSha256: sha256Hex(TOKENS.integratorElsewhere), subject: 'hans.integrator', role: 'integrator', municipality: 'Amsterdam' },
     ]),
   );
   return file;

@@ -100,7 +100,7 @@ describe('demo data and demo tokens', () => {
       expect(stored).not.toContain(t);
       expect(tokens.get(sha256Hex(t))).toBeDefined();
     }
-    expect([...tokens.values()].map((p) => p.role).sort()).toEqual(['admin', 'advisor', 'auditor', 'contractor']);
+    expect([...tokens.values()].map((p) => p.role).sort()).toEqual(['admin', 'advisor', 'auditor', 'contractor', 'integrator']);
     loadOrCreateTokens(file, (t) => printed.push(t));
     expect(printed).toHaveLength(1);
   });

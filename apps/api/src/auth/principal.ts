@@ -1,11 +1,11 @@
-export const ROLES = ['advisor', 'contractor', 'auditor', 'admin'] as const;
+export const ROLES = ['advisor', 'contractor', 'auditor', 'admin', 'integrator'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who is calling, from the bearer token. */
 export interface Principal {
   subject: string;
   role: Role;
-  /** advisor and auditor: the municipality whose contracts they see */
+  /** advisor, auditor and integrator: the municipality whose contracts (or public events) they see */
   municipality?: string;
   /** contractor: the KvK number whose contracts it sees */
   contractorKvk?: string;

@@ -17,7 +17,7 @@ function validate(entries: unknown, file: string): TokenEntry[] {
     if (typeof e.tokenSha256 !== 'string' || !/^[0-9a-f]{64}$/i.test(e.tokenSha256)) throw new Error(`${where}: tokenSha256 must be 64 hex digits`);
     if (typeof e.subject !== 'string' || e.subject.length === 0) throw new Error(`${where}: subject is required`);
     if (!ROLES.includes(e.role as never)) throw new Error(`${where}: role must be one of ${ROLES.join(', ')}`);
-    if ((e.role === 'advisor' || e.role === 'auditor') && !e.municipality) throw new Error(`${where}: an ${e.role} needs a municipality`);
+    if ((e.role === 'advisor' || e.role === 'auditor' || e.role === 'integrator') && !e.municipality) throw new Error(`${where}: an ${e.role} needs a municipality`);
     if (e.role === 'contractor' && !/^\d{8}$/.test(e.contractorKvk ?? '')) throw new Error(`${where}: a contractor needs an 8-digit contractorKvk`);
     return { ...e, tokenSha256: e.tokenSha256.toLowerCase() } as TokenEntry;
   });
@@ -34,6 +34,7 @@ export function loadOrCreateTokens(file: string, print: (text: string) => void =
       { subject: 'demo-contractor', role: 'contractor', contractorKvk: DEMO_CONTRACTOR_KVK, token: '' },
       { subject: 'demo-auditor', role: 'auditor', municipality: DEMO_MUNICIPALITY, token: '' },
       { subject: 'demo-admin', role: 'admin', token: '' },
+      { subject: 'demo-integrator', role: 'integrator', municipality: DEMO_MUNICIPALITY, token: '' },
     ].map((p) => ({ ...(p as Principal), token: `sroi_${p.role}_${randomBytes(18).toString('base64url')}` }));
     mkdirSync(dirname(file), { recursive: true });
     const entries: TokenEntry[] = demo.map(({ token, ...p }) => ({ tokenSha256: sha256Hex(token), ...p }));

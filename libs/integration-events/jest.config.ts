@@ -1,0 +1,5 @@
+export default {
+  displayName: 'integration-events',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};
