@@ -10,6 +10,8 @@ import type { EventStore } from '@sroi/event-store';
 import { ApiConfig } from '../config/api-config';
 import { Clock } from '../platform/clock';
 import { EVENT_STORE } from '../event-store/event-store.module';
+import { IntegrationLog } from '../integration/integration-log';
+import { IntegrationLogProjection } from '../integration/integration-log-projection';
 import { ContractProjection } from './contract-projection';
 import { ContractTables } from './contract-tables';
 import { ProjectionHealth } from './projection-health';
@@ -23,7 +25,8 @@ const logger = new Logger('Projections');
 
 /**
  * The read side: `read-models.sqlite` in the data folder, fed by the projection runner from the
- * store's `$all` subscription. Exports `ContractReadModels` (summary, portfolio),
+ * store's `$all` subscription. Exports `ContractReadModels` (summary, portfolio), `IntegrationLog`
+ * (the public events, for the SSE feed and the webhooks),
  * `ProjectionProgress` (last applied position, waitFor) and `ProjectionHealth` (for /health and
  * /ready). The runner starts on bootstrap without blocking it, and stops before shutdown, ahead of
  * the event store's own shutdown hook. The {@link SnapshotRefresher} brings the figure snapshots
@@ -41,11 +44,13 @@ const logger = new Logger('Projections');
       },
     },
     { provide: ContractTables, inject: [ReadModelDatabase], useFactory: (database: ReadModelDatabase) => new ContractTables(database) },
+    { provide: IntegrationLogProjection, inject: [ReadModelDatabase], useFactory: (database: ReadModelDatabase) => new IntegrationLogProjection(database.db) },
+    { provide: IntegrationLog, useExisting: IntegrationLogProjection },
     {
       provide: ProjectionRunner,
-      inject: [EVENT_STORE, ReadModelDatabase, ContractTables],
-      useFactory: (store: EventStore, database: ReadModelDatabase, tables: ContractTables) =>
-        new ProjectionRunner(store, database, [new ContractProjection(tables)], { logger }),
+      inject: [EVENT_STORE, ReadModelDatabase, ContractTables, IntegrationLogProjection],
+      useFactory: (store: EventStore, database: ReadModelDatabase, tables: ContractTables, integrationLog: IntegrationLogProjection) =>
+        new ProjectionRunner(store, database, [new ContractProjection(tables), integrationLog], { logger }),
     },
     { provide: SqliteContractReadModels, inject: [ContractTables], useFactory: (tables: ContractTables) => new SqliteContractReadModels(tables) },
     {
@@ -61,7 +66,7 @@ const logger = new Logger('Projections');
     { provide: ProjectionProgress, useExisting: ProjectionRunner },
     { provide: ProjectionHealth, inject: [ProjectionRunner], useFactory: (runner: ProjectionRunner) => new ProjectionHealth(runner) },
   ],
-  exports: [ContractReadModels, ProjectionProgress, ProjectionHealth],
+  exports: [ContractReadModels, ProjectionProgress, ProjectionHealth, IntegrationLog],
 })
 export class ProjectionsModule implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(

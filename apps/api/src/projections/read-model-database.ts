@@ -10,7 +10,7 @@ export const READ_MODELS_FILE = 'read-models.sqlite';
  * or the meaning of a column changes: a file of another version is emptied on open, and the
  * projections rebuild it from position 0 (a read model is derived data, never migrated).
  */
-export const READ_MODEL_SCHEMA_VERSION = 2;
+export const READ_MODEL_SCHEMA_VERSION = 3;
 
 export type ReadModelSynchronous = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
 
@@ -32,12 +32,13 @@ export interface ReadModelDatabaseOptions {
   mode?: 'live' | 'building';
 }
 
-const TABLES = ['checkpoints', 'catalogues', 'contracts', 'contract_headers', 'contributions'] as const;
+const TABLES = ['checkpoints', 'catalogues', 'contracts', 'contract_headers', 'contributions', 'integration_events'] as const;
 
 /** Indexes only the queries use: a rebuild creates them once, after the bulk load. */
 const SECONDARY_INDEXES = `
 CREATE INDEX IF NOT EXISTS contracts_by_municipality ON contracts (municipality, contract_id);
 CREATE INDEX IF NOT EXISTS contracts_by_contractor ON contracts (contractor_kvk, contract_id);
+CREATE INDEX IF NOT EXISTS integration_events_by_municipality ON integration_events (municipality_key, position);
 `;
 
 const SCHEMA = `
@@ -84,7 +85,6 @@ CREATE TABLE contracts (
   verified_cents      INTEGER,
   awaiting_agreement  INTEGER
 );
-${SECONDARY_INDEXES}
 
 -- The folded state without its contributions (JSON); rewritten only when it changes.
 CREATE TABLE contract_headers (
@@ -101,6 +101,19 @@ CREATE TABLE contributions (
   body            TEXT NOT NULL,
   PRIMARY KEY (contract_id, contribution_id)
 );
+
+-- The public integration events (the store's integration-* streams), for the SSE feed and the
+-- webhooks: keyed by the event's global position in the store, which is the feed's cursor.
+CREATE TABLE integration_events (
+  position         INTEGER PRIMARY KEY,
+  event_id         TEXT NOT NULL,
+  type             TEXT NOT NULL,
+  municipality_key TEXT NOT NULL,
+  municipality     TEXT NOT NULL,
+  contract_id      TEXT NOT NULL,
+  json             TEXT NOT NULL
+);
+${SECONDARY_INDEXES}
 `;
 
 /** The read-model SQLite file: schema, checkpoints and transactions. One connection per process. */
@@ -133,7 +146,7 @@ export class ReadModelDatabase {
       this.created = this.migrate();
       if (options.mode === 'building') {
         // Nobody queries the file while it is built: maintain the secondary indexes only once, at the end.
-        this.db.exec('DROP INDEX IF EXISTS contracts_by_municipality; DROP INDEX IF EXISTS contracts_by_contractor;');
+        this.db.exec('DROP INDEX IF EXISTS contracts_by_municipality; DROP INDEX IF EXISTS contracts_by_contractor; DROP INDEX IF EXISTS integration_events_by_municipality;');
       }
     } catch (error) {
       this.db.close();
@@ -198,7 +211,16 @@ export class ReadModelDatabase {
 export function dumpReadModels(db: Database.Database): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {};
   for (const table of TABLES) {
-    const key = table === 'checkpoints' ? 'projection' : table === 'catalogues' ? 'key' : table === 'contracts' || table === 'contract_headers' ? 'contract_id' : 'contract_id, contribution_id';
+    const key =
+      table === 'checkpoints'
+        ? 'projection'
+        : table === 'catalogues'
+          ? 'key'
+          : table === 'contracts' || table === 'contract_headers'
+            ? 'contract_id'
+            : table === 'integration_events'
+              ? 'position'
+              : 'contract_id, contribution_id';
     out[table] = db.prepare(`SELECT * FROM ${table} ORDER BY ${key}`).all();
   }
   out['user_version'] = [db.pragma('user_version', { simple: true })];

@@ -3,6 +3,8 @@ import { SCHEMA_VERSION, SqliteEventStore, type EventStore, type JsonObject, typ
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { INTEGRATION_STREAM_PREFIX } from '../integration/integration-streams';
+import { IntegrationLogProjection } from '../integration/integration-log-projection';
 import { CONTRACT_STREAM_PREFIX } from './contract-events';
 import { ContractProjection } from './contract-projection';
 import { ContractTables } from './contract-tables';
@@ -65,25 +67,26 @@ export async function rebuildReadModels(store: EventStore, file: string, options
     const byStream = store instanceof SqliteEventStore ? openByStream(store.path) : null;
     // In stream order a contract spans two batches at most: a small cache is enough.
     const projection = new ContractProjection(new ContractTables(database), { cacheSize: options.cacheSize ?? (byStream ? 64 : 2_000) });
+    const projections = [projection, new IntegrationLogProjection(database.db)];
     if (byStream) {
       // Contract by contract: each one's rows are written about once, in key order.
       try {
         position = byStream.head;
         for await (const batch of byStream.batches(batchSize)) {
-          commitBatch(database, [projection], batch, byStream.head as bigint);
+          commitBatch(database, projections, batch, byStream.head as bigint);
           options.onProgress?.({ events: Math.min((events += batch.length), byStream.total), position: batch[batch.length - 1].position });
         }
         events = byStream.total;
         // The checkpoint is the head even when the log holds no contract event after the last batch.
         const head = byStream.head;
-        if (head !== null) database.transaction(() => database.saveCheckpoint(projection.name, head));
+        if (head !== null) database.transaction(() => projections.forEach((p) => database.saveCheckpoint(p.name, head)));
       } finally {
         byStream.close();
       }
     } else {
       for await (const batch of readInBatches(store, batchSize)) {
         const last = batch[batch.length - 1].position;
-        commitBatch(database, [projection], batch, last);
+        commitBatch(database, projections, batch, last);
         events += batch.length;
         position = last;
         options.onProgress?.({ events, position: last });
@@ -112,7 +115,7 @@ interface ByStream {
   head: bigint | null;
   /** Events of $all up to `head` (contract events and the others, which the projection skips). */
   total: number;
-  /** The contract events up to `head`, stream by stream, each stream in revision order. */
+  /** The contract events up to `head`, then the integration events, stream by stream, each stream in revision order. */
   batches(size: number): AsyncGenerator<RecordedEvent[]>;
   close(): void;
 }
@@ -139,9 +142,8 @@ function openByStream(path: string): ByStream | null {
     }
     const head = (db.prepare('SELECT max(position) FROM events').pluck().get() as bigint | null) ?? null;
     const total = head === null ? 0 : Number(db.prepare('SELECT count(*) FROM events WHERE position <= ?').pluck().get(head) as bigint);
-    // Every stream id starting with the prefix sorts in [prefix, prefix with its last character + 1).
-    const low = CONTRACT_STREAM_PREFIX;
-    const high = low.slice(0, -1) + String.fromCharCode(low.charCodeAt(low.length - 1) + 1);
+    // Every stream id starting with a prefix sorts in [prefix, prefix with its last character + 1).
+    const ranges = [CONTRACT_STREAM_PREFIX, INTEGRATION_STREAM_PREFIX].map((low) => [low, low.slice(0, -1) + String.fromCharCode(low.charCodeAt(low.length - 1) + 1)]);
     const select = db
       .prepare(
         `SELECT position, stream_id, revision, event_id, type, data, metadata, recorded_at FROM events
@@ -153,23 +155,24 @@ function openByStream(path: string): ByStream | null {
       total,
       async *batches(size: number) {
         if (head === null) return;
-        const rows = select.iterate(low, high, head) as IterableIterator<[bigint, string, bigint, string, string, string, string, string]>;
-        try {
-          for (;;) {
-            const batch: RecordedEvent[] = [];
-            while (batch.length < size) {
-              const r = rows.next();
-              if (r.done) break;
-              const [position, streamId, revision, id, type, data, metadata, recordedAt] = r.value;
-              batch.push({ streamId, revision, position, id, type, data: JSON.parse(data), metadata: JSON.parse(metadata) as JsonObject, recordedAt });
+        for (const [low, high] of ranges) {
+          const rows = select.iterate(low, high, head) as IterableIterator<[bigint, string, bigint, string, string, string, string, string]>;
+          try {
+            for (;;) {
+              const batch: RecordedEvent[] = [];
+              while (batch.length < size) {
+                const r = rows.next();
+                if (r.done) break;
+                const [position, streamId, revision, id, type, data, metadata, recordedAt] = r.value;
+                batch.push({ streamId, revision, position, id, type, data: JSON.parse(data), metadata: JSON.parse(metadata) as JsonObject, recordedAt });
+              }
+              if (batch.length > 0) yield batch;
+              if (batch.length < size) break;
+              await yieldToEventLoop();
             }
-            if (batch.length === 0) return;
-            yield batch;
-            if (batch.length < size) return;
-            await yieldToEventLoop();
+          } finally {
+            rows.return?.();
           }
-        } finally {
-          rows.return?.();
         }
       },
       close: () => db.close(),

@@ -1,6 +1,7 @@
 /** Test support: the read models of a folder, and a runner on them with short test timings. */
 import type { EventStore } from '@sroi/event-store';
 import { join } from 'node:path';
+import { IntegrationLogProjection } from '../../integration/integration-log-projection';
 import { ContractProjection } from '../contract-projection';
 import { ContractTables } from '../contract-tables';
 import { ProjectionRunner, type ProjectionRunnerOptions } from '../projection-runner';
@@ -12,6 +13,8 @@ export interface ReadModelsFixture {
   database: ReadModelDatabase;
   tables: ContractTables;
   projection: ContractProjection;
+  /** The integration log, which the service's runner applies in the same transaction. */
+  integrationLog: IntegrationLogProjection;
   readModels: SqliteContractReadModels;
   runner: ProjectionRunner;
   close: () => Promise<void>;
@@ -21,12 +24,14 @@ export function readModelsIn(dir: string, store: EventStore, options: Projection
   const database = new ReadModelDatabase(file);
   const tables = new ContractTables(database);
   const projection = new ContractProjection(tables);
-  const runner = new ProjectionRunner(store, database, [projection], { batchWindowMs: 5, idleCaughtUpMs: 50, retryInitialMs: 10, ...options });
+  const integrationLog = new IntegrationLogProjection(database.db);
+  const runner = new ProjectionRunner(store, database, [projection, integrationLog], { batchWindowMs: 5, idleCaughtUpMs: 50, retryInitialMs: 10, ...options });
   return {
     file,
     database,
     tables,
     projection,
+    integrationLog,
     readModels: new SqliteContractReadModels(tables),
     runner,
     close: async () => {

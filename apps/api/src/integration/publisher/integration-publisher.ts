@@ -1,0 +1,376 @@
+import type { ContractEvent } from '@sroi/domain';
+import { StreamNotFoundError, WrongExpectedVersionError, type AllSubscription, type EventData, type EventStore, type RecordedEvent } from '@sroi/event-store';
+import type { PublicEventEnvelope } from '@sroi/integration-events';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { CONTRACT_STREAM_PREFIX, contractStream } from '../../shared/event-codec';
+import { Lru } from '../../shared/lru';
+import { integrationStream, type IntegrationEventMetadata } from '../integration-streams';
+import type { PublisherCheckpoint } from './publisher-checkpoint';
+
+/** An internal contract event as the mapper reads it. */
+export interface SourceEvent {
+  streamId: string;
+  id: string;
+  position: string;
+  recordedAt: string;
+  event: ContractEvent;
+}
+
+/** Folds one internal event into the mapper's per-contract state and yields its public events. */
+export type PublicEventMapper<S> = (state: S | undefined, source: SourceEvent) => { state: S; events: PublicEventEnvelope[] };
+
+export type PublisherState = 'stopped' | 'catching-up' | 'live' | 'resubscribing' | 'failed';
+
+export interface PublisherLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface IntegrationPublisherOptions {
+  /** Internal events mapped per round of appends. Default 2,000. */
+  batchSize?: number;
+  /** How long a round waits for more events once it holds one, in ms. Default 10. */
+  batchWindowMs?: number;
+  /** Public events per append at most (EventStoreDB refuses appends over 1 MB by default). Default 500. */
+  appendChunk?: number;
+  /** Contracts whose mapper state stays in memory (LRU); a miss re-reads and re-maps the stream. Default 2,000. */
+  cacheSize?: number;
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+  logger?: PublisherLogger;
+}
+
+interface StreamTail {
+  /** Revision of the stream's last event, null when the stream does not exist. */
+  revision: bigint | null;
+  /** (sourcePosition, sourceIndex) of the stream's last event. */
+  sourcePosition: bigint;
+  sourceIndex: number;
+}
+
+interface Outgoing {
+  envelope: PublicEventEnvelope;
+  sourcePosition: bigint;
+  sourceIndex: number;
+  correlationId: string | null;
+  causationId: string;
+}
+
+const silent: PublisherLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
+const TIMEOUT = Symbol('timeout');
+
+/** The mapper could not map an event: the publisher stops rather than skip it. */
+export class PublishFailure extends Error {
+  constructor(
+    message: string,
+    readonly event: { streamId: string; revision: string; position: string; type: string },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'PublishFailure';
+  }
+}
+
+/**
+ * Turns the internal contract events into public integration events and appends them to the
+ * store, one stream per municipality (`integration-<slug>`), in global order. From there the
+ * integration-log projection indexes them for the SSE feed and the webhooks, and EventStoreDB
+ * persistent subscriptions can read them directly.
+ *
+ * Exactly once, across crashes: each public event carries in its metadata the position of the
+ * internal event it derives from and its index among that event's public events. After a restart
+ * the publisher resumes from its saved checkpoint (at or before what it appended), and before
+ * appending to a stream it reads the stream's last event and drops what is already there. Appends
+ * expect the stream's revision, so a second publisher (another instance on EventStoreDB) makes
+ * one of them re-read the tail instead of writing twice. Event ids are the envelopes' stable ids.
+ *
+ * The mapper is pure and keeps a per-contract state; states are cached (LRU) and rebuilt on a miss
+ * by re-mapping the contract's stream up to the event (the output of that replay is discarded).
+ */
+export class IntegrationPublisher {
+  private readonly batchSize: number;
+  private readonly batchWindowMs: number;
+  private readonly appendChunk: number;
+  private readonly retryInitialMs: number;
+  private readonly retryMaxMs: number;
+  private readonly logger: PublisherLogger;
+  private readonly states: Lru<string, { revision: bigint; state: unknown }>;
+  private readonly tails = new Map<string, StreamTail>();
+  private position: bigint | null;
+  private publisherState: PublisherState = 'stopped';
+  private caughtUp = false;
+  private error: { message: string; at: string; event?: PublishFailure['event'] } | null = null;
+  private published = 0;
+  private subscription: AllSubscription | undefined;
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly checkpoint: PublisherCheckpoint,
+    private readonly mapper: PublicEventMapper<unknown>,
+    options: IntegrationPublisherOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 2_000;
+    this.batchWindowMs = options.batchWindowMs ?? 10;
+    this.appendChunk = options.appendChunk ?? 500;
+    this.retryInitialMs = options.retryInitialMs ?? 100;
+    this.retryMaxMs = options.retryMaxMs ?? 10_000;
+    this.logger = options.logger ?? silent;
+    this.states = new Lru(options.cacheSize ?? 2_000);
+    this.position = checkpoint.load();
+  }
+
+  get state(): PublisherState {
+    return this.publisherState;
+  }
+
+  get lastError(): typeof this.error {
+    return this.error;
+  }
+
+  /** Position of the last internal event whose public events are all in the store. */
+  lastPublishedPosition(): bigint | null {
+    return this.position;
+  }
+
+  /** Public events appended by this process. */
+  get publishedEvents(): number {
+    return this.published;
+  }
+
+  isCaughtUp(): boolean {
+    return this.caughtUp && this.publisherState !== 'failed';
+  }
+
+  start(): void {
+    if (this.loop) throw new Error('IntegrationPublisher already started');
+    this.stopping = false;
+    this.publisherState = 'catching-up';
+    this.loop = this.run().catch((error: unknown) => this.fail(error));
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.subscription?.stop().catch(() => undefined);
+    await this.loop;
+    this.loop = undefined;
+    if (this.publisherState !== 'failed') this.publisherState = 'stopped';
+  }
+
+  private async run(): Promise<void> {
+    let delay = this.retryInitialMs;
+    while (!this.stopping) {
+      let subscription: AllSubscription | undefined;
+      try {
+        const head = await this.store.headPosition();
+        if (head === null || (this.position !== null && this.position >= head)) this.markCaughtUp();
+        subscription = this.store.subscribeToAll({ after: this.position ?? 'start' });
+        this.subscription = subscription;
+        if (this.stopping) return;
+        this.publisherState = this.caughtUp ? 'live' : 'catching-up';
+        await this.consume(subscription, head, () => (delay = this.retryInitialMs));
+        if (!this.stopping) throw new Error('the subscription to $all ended without being stopped');
+      } catch (error) {
+        if (error instanceof PublishFailure) throw error;
+        if (this.stopping) return;
+        const message = error instanceof Error ? error.message : String(error);
+        this.error = { message: `subscription dropped: ${message}`, at: new Date().toISOString() };
+        this.publisherState = 'resubscribing';
+        // What the streams hold may have changed under us (another publisher): read the tails again.
+        this.tails.clear();
+        this.logger.warn(`Integration publisher: dropped after position ${this.position ?? 'start'} (${message}); resubscribing in ${delay} ms`);
+        await this.backoff(delay);
+        delay = Math.min(delay * 2, this.retryMaxMs);
+      } finally {
+        this.subscription = undefined;
+        await subscription?.stop().catch(() => undefined);
+      }
+    }
+  }
+
+  private backoff(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+
+  private async consume(subscription: AllSubscription, head: bigint | null, onProgress: () => void): Promise<void> {
+    const iterator = subscription[Symbol.asyncIterator]();
+    let pending: Promise<IteratorResult<RecordedEvent>> | undefined;
+    let batch: RecordedEvent[] = [];
+    let deadline: { promise: Promise<typeof TIMEOUT>; cancel: () => void } | undefined;
+    const flush = async (): Promise<void> => {
+      deadline?.cancel();
+      deadline = undefined;
+      if (batch.length === 0) return;
+      const events = batch;
+      batch = [];
+      await this.publish(events);
+      onProgress();
+      if (head !== null && this.position !== null && this.position >= head) this.markCaughtUp();
+      await yieldToEventLoop();
+    };
+    try {
+      while (!this.stopping) {
+        pending ??= iterator.next();
+        let result: IteratorResult<RecordedEvent> | typeof TIMEOUT;
+        if (batch.length === 0) result = await pending;
+        else {
+          deadline ??= timeout(this.batchWindowMs);
+          result = await Promise.race([pending, deadline.promise]);
+        }
+        if (result === TIMEOUT) {
+          await flush();
+          continue;
+        }
+        pending = undefined;
+        if (result.done) break;
+        batch.push(result.value);
+        if (batch.length >= this.batchSize) await flush();
+      }
+      if (!this.stopping) await flush();
+    } finally {
+      deadline?.cancel();
+      pending?.catch(() => undefined);
+    }
+  }
+
+  /** Maps a batch of $all, appends its public events stream by stream, then saves the checkpoint. */
+  private async publish(events: RecordedEvent[]): Promise<void> {
+    const byStream = new Map<string, Outgoing[]>();
+    for (const recorded of events) {
+      if (!recorded.streamId.startsWith(CONTRACT_STREAM_PREFIX)) continue;
+      const out = await this.map(recorded);
+      for (let i = 0; i < out.length; i++) {
+        const envelope = out[i];
+        const stream = integrationStream(envelope.municipality);
+        let list = byStream.get(stream);
+        if (!list) byStream.set(stream, (list = []));
+        const correlation = recorded.metadata['correlationId'];
+        list.push({ envelope, sourcePosition: recorded.position, sourceIndex: i, correlationId: typeof correlation === 'string' ? correlation : null, causationId: recorded.id });
+      }
+    }
+    for (const [stream, list] of byStream) await this.append(stream, list);
+    const last = events[events.length - 1].position;
+    this.checkpoint.save(last);
+    this.position = last;
+  }
+
+  private async map(recorded: RecordedEvent): Promise<PublicEventEnvelope[]> {
+    const contractId = recorded.streamId.slice(CONTRACT_STREAM_PREFIX.length);
+    try {
+      const before = await this.stateBefore(contractId, recorded.revision);
+      const { state, events } = this.mapper(before, toSource(recorded));
+      this.states.set(contractId, { revision: recorded.revision, state });
+      return events;
+    } catch (error) {
+      const event = { streamId: recorded.streamId, revision: String(recorded.revision), position: String(recorded.position), type: recorded.type };
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new PublishFailure(`Cannot map ${recorded.type} at revision ${recorded.revision} of '${recorded.streamId}' (position ${recorded.position}): ${reason}`, event, { cause: error });
+    }
+  }
+
+  /** The mapper state after revision - 1 of the contract's stream: cached, or re-mapped from the stream. */
+  private async stateBefore(contractId: string, revision: bigint): Promise<unknown> {
+    if (revision === 0n) return undefined;
+    const cached = this.states.get(contractId);
+    if (cached && cached.revision === revision - 1n) return cached.state;
+    const history = await this.store.readStream(contractStream(contractId), { maxCount: Number(revision) });
+    if (history.length !== Number(revision)) throw new Error(`the stream holds ${history.length} events before revision ${revision}`);
+    let state: unknown;
+    for (const r of history) state = this.mapper(state, toSource(r)).state;
+    return state;
+  }
+
+  private async append(stream: string, list: Outgoing[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const tail = this.tails.get(stream) ?? (await this.readTail(stream));
+      const fresh = list.filter((o) => o.sourcePosition > tail.sourcePosition || (o.sourcePosition === tail.sourcePosition && o.sourceIndex > tail.sourceIndex));
+      try {
+        let revision = tail.revision;
+        for (let from = 0; from < fresh.length; from += this.appendChunk) {
+          const chunk = fresh.slice(from, from + this.appendChunk);
+          const result = await this.store.appendToStream(stream, chunk.map(toEventData), { expectedRevision: revision ?? 'no_stream' });
+          revision = result.nextExpectedRevision;
+          const lastOut = chunk[chunk.length - 1];
+          this.tails.set(stream, { revision, sourcePosition: lastOut.sourcePosition, sourceIndex: lastOut.sourceIndex });
+          this.published += chunk.length;
+        }
+        return;
+      } catch (error) {
+        this.tails.delete(stream);
+        // Another writer moved the stream: read its tail again and drop what it already holds.
+        if (!(error instanceof WrongExpectedVersionError) || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  private async readTail(stream: string): Promise<StreamTail> {
+    try {
+      const [last] = await this.store.readStream(stream, { direction: 'backwards', maxCount: 1 });
+      const meta = last.metadata as Partial<IntegrationEventMetadata>;
+      const tail = { revision: last.revision, sourcePosition: BigInt(meta.sourcePosition ?? '-1'), sourceIndex: Number(meta.sourceIndex ?? -1) };
+      this.tails.set(stream, tail);
+      return tail;
+    } catch (error) {
+      if (!(error instanceof StreamNotFoundError)) throw error;
+      const tail = { revision: null, sourcePosition: -1n, sourceIndex: -1 };
+      this.tails.set(stream, tail);
+      return tail;
+    }
+  }
+
+  private markCaughtUp(): void {
+    if (this.caughtUp) return;
+    this.caughtUp = true;
+    if (this.publisherState === 'catching-up') this.publisherState = 'live';
+    this.logger.log(`Integration publisher: caught up at position ${this.position ?? 'start'}`);
+  }
+
+  private fail(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.error = { message, at: new Date().toISOString(), ...(error instanceof PublishFailure ? { event: error.event } : {}) };
+    this.publisherState = 'failed';
+    this.logger.error(`Integration publisher stopped: ${message}. Checkpoint stays at ${this.position ?? 'start'}; fix the cause and restart.`);
+  }
+}
+
+function toSource(r: RecordedEvent): SourceEvent {
+  const schemaVersion = typeof r.metadata['schemaVersion'] === 'number' ? r.metadata['schemaVersion'] : 1;
+  return {
+    streamId: r.streamId,
+    id: r.id,
+    position: String(r.position),
+    recordedAt: r.recordedAt,
+    event: { type: r.type, schemaVersion, data: r.data } as unknown as ContractEvent,
+  };
+}
+
+function toEventData(o: Outgoing): EventData {
+  const metadata: IntegrationEventMetadata = {
+    schemaVersion: o.envelope.schemaVersion,
+    sourcePosition: String(o.sourcePosition),
+    sourceIndex: o.sourceIndex,
+    causationId: o.causationId,
+    correlationId: o.correlationId,
+  };
+  return { id: o.envelope.id, type: o.envelope.type, data: o.envelope as unknown as EventData['data'], metadata };
+}
+
+function timeout(ms: number): { promise: Promise<typeof TIMEOUT>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<typeof TIMEOUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMEOUT), ms);
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
