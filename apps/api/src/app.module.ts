@@ -8,6 +8,7 @@ import { DemoModule } from './demo/demo.module';
 import { EventStoreModule } from './event-store/event-store.module';
 import { HealthModule } from './health/health.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
+import { IntegrationModule } from './integration/integration.module';
 import { PlannerModule } from './planner/planner.module';
 import { PlatformModule } from './platform/platform.module';
 import { ReadSideModule } from './read-side/read-side.module';
@@ -28,6 +29,7 @@ export class AppModule {
         CataloguesModule,
         ContractsModule,
         PlannerModule,
+        IntegrationModule,
         DemoModule,
       ],
     };

@@ -94,7 +94,7 @@ describe('demo data and demo tokens', () => {
     expect(existsSync(file)).toBe(true);
     expect(printed).toHaveLength(1);
     const shown = [...printed[0].matchAll(/(sroi_[a-z]+_[\w-]+)/g)].map((m) => m[1]);
-    expect(shown).toHaveLength(4);
+    expect(shown).toHaveLength(5);
     const stored = readFileSync(file, 'utf8');
     for (const t of shown) {
       expect(stored).not.toContain(t);

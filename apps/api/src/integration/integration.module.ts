@@ -1,0 +1,51 @@
+import { Inject, Logger, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { EventStore } from '@sroi/event-store';
+import { ApiConfig } from '../config/api-config';
+import { EVENT_STORE } from '../event-store/event-store.module';
+import { FeedModule } from './feed/feed.module';
+import { integrationMapper } from './integration-mapper';
+import { IntegrationSchemasController } from './integration-schemas.controller';
+import { IntegrationPublisher, type PublicEventMapper } from './publisher/integration-publisher';
+import { INTEGRATION_FILE, PublisherCheckpoint } from './publisher/publisher-checkpoint';
+import { WebhooksModule } from './webhooks/webhooks.module';
+
+const logger = new Logger('Integration');
+
+/**
+ * Integrators: the public events, published from the contract events to a stream per
+ * municipality (the publisher), and read from the integration log (a projection beside the read
+ * models, see ProjectionsModule) by the SSE feed and the webhooks. The schemas are public.
+ */
+@Module({
+  imports: [FeedModule.forRoot(), WebhooksModule.forRoot()],
+  controllers: [IntegrationSchemasController],
+  providers: [
+    { provide: PublisherCheckpoint, inject: [ApiConfig], useFactory: (config: ApiConfig) => new PublisherCheckpoint(config.file(INTEGRATION_FILE)) },
+    {
+      provide: IntegrationPublisher,
+      inject: [EVENT_STORE, PublisherCheckpoint],
+      useFactory: (store: EventStore, checkpoint: PublisherCheckpoint) =>
+        new IntegrationPublisher(store, checkpoint, integrationMapper as PublicEventMapper<unknown>, { logger }),
+    },
+  ],
+  exports: [IntegrationPublisher],
+})
+export class IntegrationModule implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  constructor(
+    @Inject(IntegrationPublisher) private readonly publisher: IntegrationPublisher,
+    @Inject(PublisherCheckpoint) private readonly checkpoint: PublisherCheckpoint,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.publisher.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.publisher.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.publisher.stop();
+    this.checkpoint.close();
+  }
+}
