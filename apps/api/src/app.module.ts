@@ -29,7 +29,7 @@ export class AppModule {
         CataloguesModule,
         ContractsModule,
         PlannerModule,
-        IntegrationModule,
+        IntegrationModule.forRoot(),
         DemoModule,
       ],
     };

@@ -1,12 +1,14 @@
-import { Inject, Logger, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Logger, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { EventStore } from '@sroi/event-store';
 import { ApiConfig } from '../config/api-config';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { FeedModule } from './feed/feed.module';
+import { FeedOptions } from './feed/feed.options';
 import { integrationMapper } from './integration-mapper';
 import { IntegrationSchemasController } from './integration-schemas.controller';
 import { IntegrationPublisher, type PublicEventMapper } from './publisher/integration-publisher';
 import { INTEGRATION_FILE, PublisherCheckpoint } from './publisher/publisher-checkpoint';
+import { WebhookOptions } from './webhooks/webhook-options';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 const logger = new Logger('Integration');
@@ -17,7 +19,6 @@ const logger = new Logger('Integration');
  * models, see ProjectionsModule) by the SSE feed and the webhooks. The schemas are public.
  */
 @Module({
-  imports: [FeedModule.forRoot(), WebhooksModule.forRoot()],
   controllers: [IntegrationSchemasController],
   providers: [
     { provide: PublisherCheckpoint, inject: [ApiConfig], useFactory: (config: ApiConfig) => new PublisherCheckpoint(config.file(INTEGRATION_FILE)) },
@@ -31,6 +32,11 @@ const logger = new Logger('Integration');
   exports: [IntegrationPublisher],
 })
 export class IntegrationModule implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  /** The feed's and the webhooks' settings are read from `env` when the app is created (SROI_FEED_*, SROI_WEBHOOKS_*). */
+  static forRoot(env: NodeJS.ProcessEnv = process.env): DynamicModule {
+    return { module: IntegrationModule, imports: [FeedModule.forRoot(FeedOptions.fromEnv(env)), WebhooksModule.forRoot(WebhookOptions.fromEnv(env))] };
+  }
+
   constructor(
     @Inject(IntegrationPublisher) private readonly publisher: IntegrationPublisher,
     @Inject(PublisherCheckpoint) private readonly checkpoint: PublisherCheckpoint,
