@@ -128,6 +128,15 @@ describe('integrators: public events over SSE and signed webhooks, end to end', 
     expect(missing.headers['content-type']).toMatch(/application\/problem\+json/);
   });
 
+  it('reports the publisher in /ready', async () => {
+    await http.post('/v1/contracts', contractBody(), TOKENS.advisor).expect(201);
+    await until('the publisher is live', async () => {
+      const ready = await request(base).get('/ready');
+      const integration = (ready.body as { integration?: { state: string; publishedEvents: number } }).integration;
+      return ready.status === 200 && integration?.state === 'live' && integration.publishedEvents > 0;
+    });
+  });
+
   it('a contract life reaches the feed and a webhook: valid envelopes, in order, scoped by municipality, through a receiver that fails for a while and a restart', async () => {
     // A webhook registered before anything happens, whose receiver answers 500 to its first 4 requests.
     const created = await http.post('/v1/integration/webhooks', { url: receiver.url('/hooks/utrecht'), eventTypes: ['contribution.recorded', 'contribution.verified', 'contract.registered', 'obligation.status-changed'] }, TOKENS.integrator);

@@ -1,9 +1,10 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Optional } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { EventStore } from '@sroi/event-store';
 import { Public } from '../auth/auth.decorators';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { ProblemException } from '../platform/problem';
+import { IntegrationPublisher } from '../integration/publisher/integration-publisher';
 import { ProjectionHealth } from '../projections/projection-health';
 
 const READY_TIMEOUT_MS = 2000;
@@ -26,13 +27,30 @@ export class HealthController {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly projections: ProjectionHealth,
+    @Optional() private readonly publisher?: IntegrationPublisher,
   ) {}
+
+  /** The integration publisher runs in the background: reported, not waited for. */
+  private integration(): unknown {
+    if (!this.publisher) return undefined;
+    const position = this.publisher.lastPublishedPosition();
+    return {
+      state: this.publisher.state,
+      caughtUp: this.publisher.isCaughtUp(),
+      lastPublishedPosition: position === null ? null : String(position),
+      publishedEvents: this.publisher.publishedEvents,
+      lastError: this.publisher.lastError,
+    };
+  }
 
   /** Liveness: the process answers and the projections have not stopped on an error. */
   @Get('health')
   health(): unknown {
     if (!this.projections.isHealthy()) {
       throw new ProblemException(503, 'projections-failed', 'The projections stopped on an error; see /ready and the log', { projections: this.projections.report() });
+    }
+    if (this.publisher?.state === 'failed') {
+      throw new ProblemException(503, 'integration-publisher-failed', 'The integration publisher stopped on an error; see /ready and the log', { integration: this.integration() });
     }
     return { status: 'ok' };
   }
@@ -50,6 +68,6 @@ export class HealthController {
     if (!projections.ready) {
       throw new ProblemException(503, 'not-ready', `The projections are not caught up yet (${projections.state})`, { eventStore, projections }, { 'retry-after': '1' });
     }
-    return { status: 'ready', eventStore, projections };
+    return { status: 'ready', eventStore, projections, integration: this.integration() };
   }
 }

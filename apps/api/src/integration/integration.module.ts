@@ -1,4 +1,4 @@
-import { Inject, Logger, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { EventStore } from '@sroi/event-store';
 import { ApiConfig } from '../config/api-config';
 import { EVENT_STORE } from '../event-store/event-store.module';
@@ -18,6 +18,7 @@ const logger = new Logger('Integration');
  * municipality (the publisher), and read from the integration log (a projection beside the read
  * models, see ProjectionsModule) by the SSE feed and the webhooks. The schemas are public.
  */
+@Global()
 @Module({
   controllers: [IntegrationSchemasController],
   providers: [
