@@ -13,7 +13,8 @@ import type { EventStore } from '../port';
 import { uuidv7 } from '../uuid-v7';
 
 export type WorkerTask =
-  | { mode: 'race'; config: EventStoreConfig; streamId: string; attempts: number; worker: string; startAt: number }
+  /** race: reports `ready` once its store is open, then waits for a `go` line on stdin (see `releaseWorkers`). */
+  | { mode: 'race'; config: EventStoreConfig; streamId: string; attempts: number; worker: string }
   | {
       mode: 'loop';
       config: EventStoreConfig;
@@ -25,6 +26,7 @@ export type WorkerTask =
     };
 
 export type WorkerReport =
+  | { kind: 'ready'; worker: string }
   | { kind: 'won'; worker: string; revision: string; position: string }
   | { kind: 'lost'; worker: string; expected: string; actual: string }
   | { kind: 'ack'; streamId: string; ids: string[]; revision: string; position: string }
@@ -48,8 +50,21 @@ async function waitUntil(startAt: number | undefined): Promise<void> {
   if (startAt && startAt > Date.now()) await new Promise((r) => setTimeout(r, startAt - Date.now()));
 }
 
+/** Resolves when the parent writes a line to stdin: every racer starts together, however slowly each process started. */
+function goSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.stdin.setEncoding('utf8');
+    process.stdin.once('data', () => {
+      process.stdin.pause();
+      resolve();
+    });
+  });
+}
+
 async function race(store: EventStore, task: Extract<WorkerTask, { mode: 'race' }>): Promise<void> {
-  await waitUntil(task.startAt);
+  const go = goSignal();
+  report({ kind: 'ready', worker: task.worker });
+  await go;
   for (let i = 0; i < task.attempts; i++) {
     const expected = await currentRevision(store, task.streamId);
     try {

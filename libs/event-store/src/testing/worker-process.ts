@@ -18,7 +18,7 @@ export function startWorker(task: WorkerTask): RunningWorker {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', WORKER], {
     cwd: WORKSPACE_ROOT,
     env: { ...process.env, WORKER_TASK: JSON.stringify(task), SWC_NODE_PROJECT: join(WORKSPACE_ROOT, 'tsconfig.base.json') },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [task.mode === 'race' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
   const reports: WorkerReport[] = [];
   let pending = '';
@@ -36,4 +36,15 @@ export function startWorker(task: WorkerTask): RunningWorker {
     child.on('close', (code, signal) => resolve({ code, signal })),
   );
   return { child, reports, exited, stderr: () => errors };
+}
+
+/** Waits until every racer has reported `ready` (its store open), then starts them all at once. */
+export async function releaseWorkers(workers: RunningWorker[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!workers.every((w) => w.reports.some((r) => r.kind === 'ready'))) {
+    if (Date.now() > deadline) throw new Error('the racing workers did not all get ready');
+    if (workers.some((w) => w.child.exitCode !== null)) throw new Error(`a racing worker exited early: ${workers.map((w) => w.stderr()).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  for (const w of workers) w.child.stdin?.end('go\n');
 }
