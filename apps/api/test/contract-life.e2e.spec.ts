@@ -66,6 +66,16 @@ describe('a contract through the API', () => {
     expect(status.body.realisedCents).toBeGreaterThan(2_500_000);
     expect(status.body.byCategory.purchase.realisedCents).toBe(2_000_000);
     expect(status.body.byBlock.map((b: { blockCode: string }) => b.blockCode).sort()).toEqual(['BA', 'SOCIAL-PURCHASE']);
+    // The per-contribution list only on request: the default answer stays small for large contracts.
+    expect(status.body).not.toHaveProperty('contributions');
+    const detailed = await http.get(`/v1/contracts/${id}/status?asOf=2023-06-30&include=contributions`);
+    expect(detailed.status).toBe(200);
+    expect(detailed.body.contributions.map((c: { contributionId: string }) => c.contributionId)).toContain(purchaseId);
+    expect({ ...detailed.body, contributions: undefined, knownAt: undefined }).toEqual({ ...status.body, contributions: undefined, knownAt: undefined });
+    expect((await http.get(`/v1/contracts/${id}/status?include=everything`)).status).toBe(400);
+    const past = await http.get(`/v1/contracts/${id}/status?asOf=2023-06-30&knownAt=${encodeURIComponent(new Date(Date.now() - 1).toISOString())}`);
+    expect(past.status).toBe(200);
+    expect(past.body).not.toHaveProperty('contributions');
 
     const close = await http.post(`/v1/contracts/${id}/close`, { reason: 'final report accepted' });
     expect(close.status).toBe(200);

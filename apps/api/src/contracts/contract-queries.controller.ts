@@ -57,7 +57,7 @@ export class ContractQueriesController {
   @ApiOkResponse({ description: 'the ContractStatus of @sroi/domain (statusOf)' })
   async status(@Param('id') id: string, @Query() q: StatusQueryDto, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const knownAt = parseInstantParam(q.knownAt, 'knownAt', this.clock.now());
-    const json = await this.bus.execute(new GetContractStatusQuery(id, principal, q.asOf ?? this.clock.today(), knownAt));
+    const json = await this.bus.execute(new GetContractStatusQuery(id, principal, q.asOf ?? this.clock.today(), knownAt, q.include === 'contributions'));
     // Already serialised (and cached so): sent as it is.
     void reply.type('application/json; charset=utf-8');
     return json;

@@ -33,6 +33,10 @@ export class StatusQueryDto extends ReadQueryDto {
   @IsOptional()
   @IsString()
   knownAt?: string;
+  @ApiPropertyOptional({ enum: ['contributions'], description: 'also list every contribution with its figures (a long answer for a large contract)' })
+  @IsOptional()
+  @IsIn(['contributions'])
+  include?: 'contributions';
 }
 
 export class HistoryQueryDto extends ReadQueryDto {

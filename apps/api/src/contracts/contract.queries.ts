@@ -1,7 +1,7 @@
 /** The read side: QueryBus queries answered from the read models or from the contract's own stream. */
 import { Logger } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { audit, compareInstants, figuresOf, isDomainError, isRegistered, replay, statusOf, type RegisteredContract } from '@sroi/domain';
+import { audit, compareInstants, figuresOf, isDomainError, isRegistered, replay, statusOf, type ContractStatus, type RegisteredContract } from '@sroi/domain';
 import type { Principal } from '../auth/principal';
 import { canSeeContract } from '../auth/principal';
 import { ProblemException, notFound } from '../platform/problem';
@@ -44,9 +44,18 @@ export class GetContractStatusQuery extends Query<string> {
     readonly principal: Principal,
     readonly asOf: string,
     readonly knownAt: string,
+    /** Whether the answer lists every contribution (`?include=contributions`); by default only the totals, by category and by block. */
+    readonly withContributions = false,
   ) {
     super();
   }
+}
+
+/** The status without its per-contribution list, unless asked for. */
+function answer(status: ContractStatus, withContributions: boolean): Omit<ContractStatus, 'contributions'> {
+  if (withContributions) return status;
+  const { contributions: _omitted, ...rest } = status;
+  return rest;
 }
 
 export class GetContractHistoryQuery extends Query<unknown> {
@@ -151,7 +160,7 @@ export class GetContractStatusHandler implements IQueryHandler<GetContractStatus
 
   constructor(private readonly repository: ContractRepository) {}
 
-  async execute({ contractId, principal, asOf, knownAt }: GetContractStatusQuery): Promise<string> {
+  async execute({ contractId, principal, asOf, knownAt, withContributions }: GetContractStatusQuery): Promise<string> {
     const current = await this.repository.current(contractId);
     if (!current) throw notFound(`Contract ${contractId}`);
     const s = current.state;
@@ -163,17 +172,17 @@ export class GetContractStatusHandler implements IQueryHandler<GetContractStatus
       if (last && last.revision === current.revision) lastRecordedAt = current.lastRecordedAt = last.recordedAt;
     }
     if (lastRecordedAt !== undefined && compareInstants(lastRecordedAt, knownAt) <= 0) {
-      const key = `${contractId}\u0000${current.revision}\u0000${asOf}`;
+      const key = `${contractId}\u0000${current.revision}\u0000${asOf}\u0000${withContributions ? 'c' : ''}`;
       let hit = this.cache.get(key);
       if (!hit) {
-        hit = splitAtKnownAt(JSON.stringify(figuresOf(s, asOf, null)));
+        hit = splitAtKnownAt(JSON.stringify(answer(figuresOf(s, asOf, null), withContributions)));
         this.cache.set(key, hit);
       }
       return hit.before + JSON.stringify(knownAt) + hit.after;
     }
     const { history } = await this.repository.historyFor(contractId, principal);
     try {
-      return JSON.stringify(statusOf(history, { asOf, knownAt }));
+      return JSON.stringify(answer(statusOf(history, { asOf, knownAt }), withContributions));
     } catch (error) {
       if (isDomainError(error) && error.code === 'contract-not-registered') {
         throw new ProblemException(404, 'not-known-at', `Contract ${contractId} had not been registered at ${knownAt}`, { knownAt });
