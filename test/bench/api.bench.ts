@@ -19,6 +19,7 @@
  *   BENCH_CONNECTIONS   autocannon connections                (default 50)
  *   BENCH_DIR           where the temporary folder is made    (default os.tmpdir())
  *   BENCH_KEEP          keep the temporary folder (1)
+ *   BENCH_SERVICE_NODE_ARGS  extra node options for the service, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'
  */
 import { SqliteEventStore, type EventData } from '@sroi/event-store';
 import { utrecht2019 } from '@sroi/domain';
@@ -196,7 +197,8 @@ async function main(): Promise<void> {
     await preload(dir);
     const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('npm run build failed');
-    const child = spawn(process.execPath, [join(root, 'dist/apps/api/main.js')], {
+    const nodeArgs = (env['BENCH_SERVICE_NODE_ARGS'] ?? '').split(' ').filter((a) => a.length > 0);
+    const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist/apps/api/main.js')], {
       cwd: root,
       env: { ...env, SROI_DATA_DIR: dir, PORT: String(PORT), SROI_DEMO: 'off', HOST: '127.0.0.1' },
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -19,6 +19,20 @@ export class AuthGuard implements CanActivate {
     this.tokens = loadOrCreateTokens(config.tokensFile);
   }
 
+  /** Tokens seen lately and whom they name (null: unknown), so a busy client is not hashed per request. */
+  private readonly seen = new Map<string, Principal | null>();
+
+  private principalOf(token: string): Principal | undefined {
+    let principal = this.seen.get(token);
+    if (principal === undefined) {
+      principal = this.tokens.get(sha256Hex(token)) ?? null;
+      // Bounded: a flood of made-up tokens only empties it.
+      if (this.seen.size >= 10_000) this.seen.clear();
+      this.seen.set(token, principal);
+    }
+    return principal ?? undefined;
+  }
+
   canActivate(context: ExecutionContext): boolean {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
@@ -27,7 +41,7 @@ export class AuthGuard implements CanActivate {
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     const challenge = { 'www-authenticate': 'Bearer realm="sroi-ledger"' };
     if (!match) throw new ProblemException(401, 'unauthorized', 'Send Authorization: Bearer <token>', {}, challenge);
-    const principal = this.tokens.get(sha256Hex(match[1]));
+    const principal = this.principalOf(match[1]);
     if (!principal) throw new ProblemException(401, 'unauthorized', 'Unknown token', {}, { 'www-authenticate': 'Bearer realm="sroi-ledger", error="invalid_token"' });
     request.principal = principal;
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);

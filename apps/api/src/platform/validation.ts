@@ -1,4 +1,4 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import { ProblemException } from './problem';
 
 export interface FieldError {
@@ -17,9 +17,29 @@ export function flattenValidationErrors(errors: ValidationError[], prefix = ''):
   return out;
 }
 
+/**
+ * class-validator and class-transformer cost tens of µs per call: a query string with no
+ * parameter at all (the common read) has nothing to validate, every query DTO field being
+ * optional, and becomes an empty instance of its DTO at once.
+ */
+class ApiValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const type = metadata.metatype;
+    if (metadata.type === 'query' && type && value !== null && typeof value === 'object' && !hasOwnKey(value) && this.toValidate(metadata)) {
+      return new (type as new () => object)();
+    }
+    return super.transform(value, metadata);
+  }
+}
+
+function hasOwnKey(value: object): boolean {
+  for (const key in value) if (Object.prototype.hasOwnProperty.call(value, key)) return true;
+  return false;
+}
+
 /** Whitelisting (unknown fields → 400), transformation to the DTO classes, errors as problem+json. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new ApiValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -27,10 +27,14 @@ export class ProjectionPositionInterceptor implements NestInterceptor {
       const p = this.progress.lastAppliedPosition();
       void reply.header('x-projection-position', p === null ? '' : String(p));
     };
-    const wait = min === undefined ? Promise.resolve(true) : this.progress.waitFor(min, MIN_POSITION_WAIT_MS);
-    return from(wait).pipe(
+    if (min === undefined) {
+      // The common read: no promise, no extra operator.
+      setPosition();
+      return next.handle().pipe(tap({ next: setPosition }));
+    }
+    return from(this.progress.waitFor(min, MIN_POSITION_WAIT_MS)).pipe(
       mergeMap((caughtUp) => {
-        if (min !== undefined) void reply.header('x-projection-caught-up', String(caughtUp));
+        void reply.header('x-projection-caught-up', String(caughtUp));
         setPosition();
         return next.handle().pipe(tap({ next: setPosition }));
       }),
