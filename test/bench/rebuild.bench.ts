@@ -202,7 +202,7 @@ async function generate(path: string, total: number, perContract: number): Promi
 
 const ROOT = resolve(__dirname, '../..');
 /** What the child loads, compiled to plain JavaScript (see {@link compileChild}). */
-const CHILD_SOURCES = ['libs/domain/src', 'libs/event-store/src', 'apps/api/src/projections', 'test/bench/rebuild.bench.ts'];
+const CHILD_SOURCES = ['libs/domain/src', 'libs/event-store/src', 'libs/integration-events/src', 'apps/api/src/projections', 'apps/api/src/integration', 'test/bench/rebuild.bench.ts'];
 
 /**
  * Compiles the child's sources to CommonJS in `out` (tsconfig path aliases rewritten), so that the

@@ -43,7 +43,9 @@ export class IntegrationLogProjection extends IntegrationLog implements Projecti
       if (typeof id !== 'string' || type !== event.type || typeof municipality !== 'string' || typeof contractId !== 'string') {
         fail('the public event lacks its id, type, municipality or contract id');
       }
-      this.insert.run(event.position, id, type, municipalityKey(municipality as string), municipality, contractId, JSON.stringify(envelope));
+      // A rebuild hands over the stored JSON text (identical to re-serialising what it parsed).
+      const json = (event as { dataJson?: string }).dataJson ?? JSON.stringify(envelope);
+      this.insert.run(event.position, id, type, municipalityKey(municipality as string), municipality, contractId, json);
       this.appended = true;
     }
   }

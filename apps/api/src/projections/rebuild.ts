@@ -164,7 +164,10 @@ function openByStream(path: string): ByStream | null {
                 const r = rows.next();
                 if (r.done) break;
                 const [position, streamId, revision, id, type, data, metadata, recordedAt] = r.value;
-                batch.push({ streamId, revision, position, id, type, data: JSON.parse(data), metadata: JSON.parse(metadata) as JsonObject, recordedAt });
+                const event: RecordedEvent & { dataJson?: string } = { streamId, revision, position, id, type, data: JSON.parse(data), metadata: JSON.parse(metadata) as JsonObject, recordedAt };
+                // The integration log stores the envelope's JSON text as it is: no need to serialise it again.
+                if (low === INTEGRATION_STREAM_PREFIX) event.dataJson = data;
+                batch.push(event);
               }
               if (batch.length > 0) yield batch;
               if (batch.length < size) break;

@@ -1,6 +1,8 @@
 import type { RecordedEvent, SqliteEventStore } from '@sroi/event-store';
 import type { PublicEventEnvelope } from '@sroi/integration-events';
 import { join } from 'node:path';
+import { dumpReadModels, ReadModelDatabase } from '../../projections/read-model-database';
+import { rebuildReadModels } from '../../projections/rebuild';
 import { Ledger, openStore, seedPortfolio, tempDir } from '../../projections/testing/ledger';
 import { caughtUp as projectionsCaughtUp, readModelsIn, type ReadModelsFixture } from '../../projections/testing/read-models.fixture';
 import { INTEGRATION_STREAM_PREFIX, integrationStream, municipalitySlug } from '../integration-streams';
@@ -209,5 +211,16 @@ describe('IntegrationLogProjection', () => {
     const changes = log.read({ after: null, types: ['obligation.status-changed'], contractId: 'c-4', limit: 100 });
     expect(changes.length).toBeGreaterThan(0);
     expect(changes.every((e) => e.type === 'obligation.status-changed' && e.contractId === 'c-4')).toBe(true);
+
+    // A rebuild from position 0 gives the same log, row for row (it reads the streams, not the live order).
+    const rebuiltFile = join(tmp.dir, 'rebuilt.sqlite');
+    await rebuildReadModels(store, rebuiltFile);
+    const rebuilt = new ReadModelDatabase(rebuiltFile);
+    try {
+      expect(dumpReadModels(rebuilt.db)).toEqual(dumpReadModels(fixture.database.db));
+      expect(dumpReadModels(rebuilt.db)['integration_events']).toHaveLength(stored.length);
+    } finally {
+      rebuilt.close();
+    }
   });
 });
