@@ -7,6 +7,7 @@ import { uuidv7 } from '@sroi/event-store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
 import { ApiConfig } from './config/api-config';
+import type { Clock } from './platform/clock';
 import { problem } from './platform/problem';
 import { sendProblem } from './platform/problem.filter';
 import { createValidationPipe } from './platform/validation';
@@ -15,12 +16,14 @@ const CORRELATION_ID = /^[\w.:@/-]{1,128}$/;
 
 export interface CreateAppOptions {
   logger?: LoggerService | LogLevel[] | false;
+  /** The service's clock instead of the system's (tests move "today" with it). */
+  clock?: Clock;
 }
 
 /** Builds the Nest application on Fastify, configured exactly as the service runs (tests use it too). */
 export async function createApp(config: ApiConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, return503OnClosing: true });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, { clock: options.clock }), adapter, {
     logger: options.logger ?? ['log', 'warn', 'error'],
     abortOnError: false,
   });

@@ -10,18 +10,20 @@ import { HealthModule } from './health/health.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { IntegrationModule } from './integration/integration.module';
 import { PlannerModule } from './planner/planner.module';
+import type { Clock } from './platform/clock';
 import { PlatformModule } from './platform/platform.module';
 import { ReadSideModule } from './read-side/read-side.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: ApiConfig = ApiConfig.fromEnv()): DynamicModule {
+  /** `clock` replaces the service's clock (tests: a clock whose date can be moved). */
+  static forRoot(config: ApiConfig = ApiConfig.fromEnv(), options: { clock?: Clock } = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         EventStoreModule,
-        PlatformModule,
+        PlatformModule.forRoot(options.clock),
         AuthModule,
         IdempotencyModule,
         ReadSideModule,

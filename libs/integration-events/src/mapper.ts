@@ -7,6 +7,10 @@
  * on the last date seen, so that after an event only the contributions whose value can have changed
  * are valued again (the one the event names, and, when the date moves, the placements running and
  * the one-offs dated in between). A catalogue migration or a period change values them all again.
+ *
+ * Besides the contract's own events it reads the observations of its obligation stream
+ * (`obligation-<contractId>`, `ObligationStatusObserved`), which the app appends when the date
+ * alone changed the status: those yield an `obligation.status-changed` only (see mapStatusObservation).
  */
 import {
   CONTRACT_EVENT_TYPES,
@@ -17,6 +21,7 @@ import {
   findBlock,
   initialState,
   isRegistered,
+  isValidDate,
   maxDate,
   minDate,
   obligationCents,
@@ -43,8 +48,24 @@ import type {
   Valuation,
 } from './events';
 
-/** Contract streams are `contract-<contractId>`; every other stream yields nothing. */
+/** Contract streams are `contract-<contractId>`; with the obligation streams below, every other stream yields nothing. */
 export const CONTRACT_STREAM_PREFIX = 'contract-';
+
+/**
+ * Obligation streams are `obligation-<contractId>`: the app's observations that the contract's
+ * status changed with the date alone (no contract event), one `ObligationStatusObserved` per change.
+ */
+export const OBLIGATION_STREAM_PREFIX = 'obligation-';
+export const OBLIGATION_STATUS_OBSERVED = 'ObligationStatusObserved';
+
+/** The data of an `ObligationStatusObserved` event (schemaVersion 1). */
+export interface ObligationStatusObservedData {
+  readonly contractId: string;
+  /** the date the status was seen on ('YYYY-MM-DD', Europe/Amsterdam) */
+  readonly asOf: string;
+  /** the status the observer computed: informative only, the mapper computes its own */
+  readonly status: string;
+}
 
 /** An internal event as the mapper reads it from the store. */
 export interface SourceEvent {
@@ -86,6 +107,8 @@ export interface ContractMapperState {
   readonly contract: ContractState;
   /** the obligation status last emitted; null before the first */
   readonly lastStatus: ObligationStatus | null;
+  /** the date the status was last evaluated on (that of the last contract event or observation mapped); null before the registration */
+  readonly statusAsOf: string | null;
   /** internal: realised values on the last date seen */
   readonly realised: unknown;
 }
@@ -96,13 +119,17 @@ export interface MapResult {
   readonly events: PublicEvent[];
 }
 
-export const createMapperState = (): ContractMapperState => ({ contract: initialState, lastStatus: null, realised: null });
+export const createMapperState = (): ContractMapperState => ({ contract: initialState, lastStatus: null, statusAsOf: null, realised: null });
 
 const CONTRACT_TYPES: ReadonlySet<string> = new Set<string>(CONTRACT_EVENT_TYPES);
 
-/** True for an event of a contract stream that the mapper maps (every other event yields nothing). */
+/** True for a status observation of an obligation stream (see mapStatusObservation). */
+export const isObservationSource = (source: Pick<SourceEvent, 'streamId' | 'event'>): boolean =>
+  source.streamId.startsWith(OBLIGATION_STREAM_PREFIX) && source.event.type === OBLIGATION_STATUS_OBSERVED;
+
+/** True for an event the mapper maps: a contract event of a contract stream, or a status observation (every other event yields nothing). */
 export const isMappedSource = (source: Pick<SourceEvent, 'streamId' | 'event'>): boolean =>
-  source.streamId.startsWith(CONTRACT_STREAM_PREFIX) && CONTRACT_TYPES.has(source.event.type);
+  (source.streamId.startsWith(CONTRACT_STREAM_PREFIX) && CONTRACT_TYPES.has(source.event.type)) || isObservationSource(source);
 
 class MappingError extends Error {
   override readonly name = 'MappingError';
@@ -119,6 +146,7 @@ class MappingError extends Error {
  */
 export function mapContractEvent(state: ContractMapperState | undefined, source: SourceEvent, options: MapperOptions): MapResult {
   const prev = state ?? createMapperState();
+  if (isObservationSource(source)) return mapStatusObservation(prev, source, options);
   if (!isMappedSource(source)) return { state: prev, events: [] };
   const event = source.event as ContractEvent;
   if (event.schemaVersion !== undefined && event.schemaVersion !== 1) {
@@ -126,7 +154,7 @@ export function mapContractEvent(state: ContractMapperState | undefined, source:
   }
   const before = prev.contract;
   const contract = evolve(before, event);
-  if (!isRegistered(contract)) return { state: { contract, lastStatus: prev.lastStatus, realised: null }, events: [] };
+  if (!isRegistered(contract)) return { state: { contract, lastStatus: prev.lastStatus, statusAsOf: prev.statusAsOf, realised: null }, events: [] };
 
   const asOf = options.dateOf(source.recordedAt);
   const touched = contributionIdOf(event);
@@ -137,17 +165,7 @@ export function mapContractEvent(state: ContractMapperState | undefined, source:
 
   const out: PublicEvent[] = [];
   const emit = <T extends PublicEventType>(type: T, data: PublicEventDataMap[T]): void => {
-    out.push({
-      id: options.idFor(source.id, out.length),
-      type,
-      schemaVersion: 1,
-      sourcePosition: source.position,
-      occurredAt: source.recordedAt,
-      contractId: contract.contractId,
-      municipality: contract.municipality,
-      contractor: { kvk: contract.contractor.kvk, name: contract.contractor.name },
-      data,
-    } as PublicEvent);
+    out.push(envelope(contract, source, options.idFor(source.id, out.length), type, data));
   };
   const valuation = (): Valuation => valuationOf(contract, touched as string, asOf, step.touched);
   const ref = (): { contributionId: string; kind: ContributionKind } => {
@@ -240,25 +258,50 @@ export function mapContractEvent(state: ContractMapperState | undefined, source:
     const full = step.full ?? figuresOf(contract, asOf, source.recordedAt);
     if (full.realisedCents !== cache.total) resync(cache, full);
     if (full.status !== lastStatus) {
-      emit('obligation.status-changed', {
-        from: lastStatus,
-        to: full.status,
-        asOf,
-        figures: {
-          contractValueCents: full.contractValueCents,
-          obligationCents: full.obligationCents,
-          realisedCents: full.realisedCents,
-          committedCents: full.committedCents,
-          verifiedCents: full.verifiedCents,
-          awaitingAgreement: full.awaitingAgreement,
-          elapsedDays: full.elapsedDays,
-          contractDays: full.contractDays,
-        },
-      });
+      emit('obligation.status-changed', statusChanged(lastStatus, full));
       lastStatus = full.status;
     }
   }
-  return { state: { contract, lastStatus, realised: cache }, events: out };
+  return { state: { contract, lastStatus, statusAsOf: asOf, realised: cache }, events: out };
+}
+
+/**
+ * Maps a status observation (`ObligationStatusObserved` of `obligation-<contractId>`, data
+ * `{ contractId, asOf, status }`): the app appends one when the date alone changed the contract's
+ * status. `state` must be the contract's mapper state as of the observation's global position
+ * (its contract events and earlier observations before it, in order). The status is computed
+ * again here on `asOf`, with the contract as folded so far (knownAt = recordedAt); it yields one
+ * `obligation.status-changed` when that differs from the status last emitted, nothing otherwise.
+ *
+ * Nothing either for a contract not registered or closed (closed contracts are not observed), or
+ * when `asOf` is not later than the date the status was last evaluated on (a contract event of
+ * that day or later has already said it). Deterministic, like the rest: the same observation on
+ * the same state gives the same envelope. Throws on a malformed observation.
+ */
+export function mapStatusObservation(state: ContractMapperState | undefined, source: SourceEvent, options: MapperOptions): MapResult {
+  const prev = state ?? createMapperState();
+  if (!isObservationSource(source)) return { state: prev, events: [] };
+  const { schemaVersion, data } = source.event as { schemaVersion?: number; data?: Partial<ObligationStatusObservedData> };
+  if (schemaVersion !== undefined && schemaVersion !== 1) {
+    throw new MappingError(`${OBLIGATION_STATUS_OBSERVED} has schemaVersion ${String(schemaVersion)}; this mapper reads version 1`);
+  }
+  const asOf = data?.asOf;
+  if (!isValidDate(asOf)) throw new MappingError(`${OBLIGATION_STATUS_OBSERVED} has no valid asOf date: ${JSON.stringify(asOf)}`);
+  const contract = prev.contract;
+  if (!isRegistered(contract)) return { state: prev, events: [] };
+  if (data?.contractId !== contract.contractId || source.streamId !== `${OBLIGATION_STREAM_PREFIX}${contract.contractId}`) {
+    throw new MappingError(`${OBLIGATION_STATUS_OBSERVED} in '${source.streamId}' names contract ${String(data?.contractId)}, not ${contract.contractId}`);
+  }
+  if (contract.status === 'closed' || (prev.statusAsOf !== null && asOf <= prev.statusAsOf)) return { state: prev, events: [] };
+  // The observation's own `status` is not trusted: it was computed by the observer from the read
+  // models, which may have lagged behind the log, or before a contract event that came between its
+  // decision and its append. This mapper's fold is the truth: when the two disagree, the status
+  // computed here is the one published (and an observation that turns out not to change the
+  // status yields nothing).
+  const full = figuresOf(contract, asOf, source.recordedAt);
+  const next: ContractMapperState = { contract, lastStatus: full.status, statusAsOf: asOf, realised: prev.realised };
+  if (full.status === prev.lastStatus) return { state: next, events: [] };
+  return { state: next, events: [envelope(contract, source, options.idFor(source.id, 0), 'obligation.status-changed', statusChanged(prev.lastStatus, full))] };
 }
 
 /** Maps a whole stream in order from `state` (a fresh contract by default): every event's public events, concatenated. */
@@ -274,6 +317,38 @@ export function mapContractStream(sources: Iterable<SourceEvent>, options: Mappe
 }
 
 // ------------------------------------------------------------------------------------------------
+
+function envelope<T extends PublicEventType>(contract: RegisteredContract, source: SourceEvent, id: string, type: T, data: PublicEventDataMap[T]): PublicEvent {
+  return {
+    id,
+    type,
+    schemaVersion: 1,
+    sourcePosition: source.position,
+    occurredAt: source.recordedAt,
+    contractId: contract.contractId,
+    municipality: contract.municipality,
+    contractor: { kvk: contract.contractor.kvk, name: contract.contractor.name },
+    data,
+  } as PublicEvent;
+}
+
+function statusChanged(from: ObligationStatus | null, full: ContractStatus): PublicEventDataMap['obligation.status-changed'] {
+  return {
+    from,
+    to: full.status,
+    asOf: full.asOf,
+    figures: {
+      contractValueCents: full.contractValueCents,
+      obligationCents: full.obligationCents,
+      realisedCents: full.realisedCents,
+      committedCents: full.committedCents,
+      verifiedCents: full.verifiedCents,
+      awaitingAgreement: full.awaitingAgreement,
+      elapsedDays: full.elapsedDays,
+      contractDays: full.contractDays,
+    },
+  };
+}
 
 function contributionIdOf(e: ContractEvent): string | null {
   switch (e.type) {

@@ -2,10 +2,14 @@ import { Global, Inject, Logger, Module, type BeforeApplicationShutdown, type Dy
 import type { EventStore } from '@sroi/event-store';
 import { ApiConfig } from '../config/api-config';
 import { EVENT_STORE } from '../event-store/event-store.module';
+import { Clock } from '../platform/clock';
+import { ProjectionProgress } from '../projections/read-models';
+import { SqliteContractReadModels } from '../projections/sqlite-contract-read-models';
 import { FeedModule } from './feed/feed.module';
 import { FeedOptions } from './feed/feed.options';
 import { integrationMapper } from './integration-mapper';
 import { IntegrationSchemasController } from './integration-schemas.controller';
+import { ObligationMonitor, ObligationMonitorOptions } from './obligation-monitor/obligation-monitor';
 import { IntegrationPublisher, type PublicEventMapper } from './publisher/integration-publisher';
 import { INTEGRATION_FILE, PublisherCheckpoint } from './publisher/publisher-checkpoint';
 import { WebhookOptions } from './webhooks/webhook-options';
@@ -16,7 +20,9 @@ const logger = new Logger('Integration');
 /**
  * Integrators: the public events, published from the contract events to a stream per
  * municipality (the publisher), and read from the integration log (a projection beside the read
- * models, see ProjectionsModule) by the SSE feed and the webhooks. The schemas are public.
+ * models, see ProjectionsModule) by the SSE feed and the webhooks. The schemas are public. The
+ * obligation monitor records, on the day it happens, a status change due to the date alone, which
+ * the publisher then publishes too.
  */
 @Global()
 @Module({
@@ -29,29 +35,46 @@ const logger = new Logger('Integration');
       useFactory: (store: EventStore, checkpoint: PublisherCheckpoint) =>
         new IntegrationPublisher(store, checkpoint, integrationMapper as PublicEventMapper<unknown>, { logger }),
     },
+    {
+      provide: ObligationMonitor,
+      // The service's clock (PlatformModule, global), so that a clock moved in a test moves the monitor too.
+      inject: [EVENT_STORE, SqliteContractReadModels, ProjectionProgress, { token: Clock, optional: true }, { token: ObligationMonitorOptions, optional: true }],
+      useFactory: (store: EventStore, readModels: SqliteContractReadModels, progress: ProjectionProgress, clock: Clock | undefined, options: ObligationMonitorOptions | undefined) => {
+        const c = clock ?? new Clock();
+        return new ObligationMonitor(store, readModels, progress, () => c.today(), options ?? new ObligationMonitorOptions(), logger);
+      },
+    },
   ],
   exports: [IntegrationPublisher],
 })
 export class IntegrationModule implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   /** The feed's and the webhooks' settings are read from `env` when the app is created (SROI_FEED_*, SROI_WEBHOOKS_*). */
   static forRoot(env: NodeJS.ProcessEnv = process.env): DynamicModule {
-    return { module: IntegrationModule, imports: [FeedModule.forRoot(FeedOptions.fromEnv(env)), WebhooksModule.forRoot(WebhookOptions.fromEnv(env))] };
+    return {
+      module: IntegrationModule,
+      imports: [FeedModule.forRoot(FeedOptions.fromEnv(env)), WebhooksModule.forRoot(WebhookOptions.fromEnv(env))],
+      providers: [{ provide: ObligationMonitorOptions, useValue: ObligationMonitorOptions.fromEnv(env) }],
+    };
   }
 
   constructor(
     @Inject(IntegrationPublisher) private readonly publisher: IntegrationPublisher,
     @Inject(PublisherCheckpoint) private readonly checkpoint: PublisherCheckpoint,
+    @Inject(ObligationMonitor) private readonly monitor: ObligationMonitor,
   ) {}
 
   onApplicationBootstrap(): void {
     this.publisher.start();
+    this.monitor.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    await this.monitor.stop();
     await this.publisher.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.monitor.stop();
     await this.publisher.stop();
     this.checkpoint.close();
   }

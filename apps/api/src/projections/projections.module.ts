@@ -25,7 +25,8 @@ const logger = new Logger('Projections');
 
 /**
  * The read side: `read-models.sqlite` in the data folder, fed by the projection runner from the
- * store's `$all` subscription. Exports `ContractReadModels` (summary, portfolio), `IntegrationLog`
+ * store's `$all` subscription. Exports `ContractReadModels` (summary, portfolio; as
+ * `SqliteContractReadModels` also what the obligation monitor asks of the tables), `IntegrationLog`
  * (the public events, for the SSE feed and the webhooks),
  * `ProjectionProgress` (last applied position, waitFor) and `ProjectionHealth` (for /health and
  * /ready). The runner starts on bootstrap without blocking it, and stops before shutdown, ahead of
@@ -66,7 +67,7 @@ const logger = new Logger('Projections');
     { provide: ProjectionProgress, useExisting: ProjectionRunner },
     { provide: ProjectionHealth, inject: [ProjectionRunner], useFactory: (runner: ProjectionRunner) => new ProjectionHealth(runner) },
   ],
-  exports: [ContractReadModels, ProjectionProgress, ProjectionHealth, IntegrationLog],
+  exports: [ContractReadModels, SqliteContractReadModels, ProjectionProgress, ProjectionHealth, IntegrationLog],
 })
 export class ProjectionsModule implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(

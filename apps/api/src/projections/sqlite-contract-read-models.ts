@@ -104,6 +104,33 @@ export class SqliteContractReadModels extends ContractReadModels {
       return n;
     });
   }
+
+  // ---- for the obligation monitor (see integration/obligation-monitor)
+
+  /** Ids of the contracts not closed, after `afterId` (null: from the first), in id order, at most `limit`. */
+  openContractIds(afterId: string | null, limit: number): string[] {
+    return (this.db.prepare('SELECT contract_id FROM contracts WHERE closed = 0 AND contract_id > ? ORDER BY contract_id LIMIT ?').pluck().all(afterId ?? '', limit) as string[]);
+  }
+
+  /** Where a contract was last changed (global position, recording instant) and whether it is closed; null when the tables do not hold it. */
+  lastChange(contractId: string): { position: string; updatedAt: string; closed: boolean } | null {
+    const row = this.tables.row(contractId);
+    return row ? { position: row.position, updatedAt: row.updated_at, closed: row.closed === 1 } : null;
+  }
+
+  /**
+   * A contract's obligation status on `date` as the tables hold it now: from its snapshot when that
+   * is of `date` (the SnapshotRefresher brings them to today), else computed from its full state.
+   * Read-only: a background pass over every contract does not commit a write per row (the refresher
+   * writes the snapshots in chunked transactions). Null when the tables do not hold the contract.
+   */
+  statusOn(contractId: string, date: string): ObligationStatus | null {
+    assertDate(date, 'date');
+    const row = this.tables.row(contractId);
+    if (!row) return null;
+    if (row.snapshot_as_of === date && row.status !== null) return row.status as ObligationStatus;
+    return figuresOf(this.tables.fullState(row), date).status;
+  }
 }
 
 function withFigures(row: ContractRow, f: ContractStatus): ContractRow {

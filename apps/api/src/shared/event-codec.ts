@@ -5,12 +5,20 @@ import type { Principal } from '../auth/principal';
 /**
  * How domain events are stored: the store's `type` is the event type, `data` the event's data,
  * and `metadata` carries `schemaVersion` with the actor, correlation, causation and idempotency
- * key. Contract streams are `contract-<contractId>`, catalogue streams `catalogue-<catalogueId>`.
+ * key. Contract streams are `contract-<contractId>`, catalogue streams `catalogue-<catalogueId>`,
+ * obligation streams `obligation-<contractId>`.
  */
 export const contractStream = (contractId: string): string => `contract-${contractId}`;
 export const catalogueStream = (catalogueId: string): string => `catalogue-${catalogueId}`;
 export const CONTRACT_STREAM_PREFIX = 'contract-';
 export const CATALOGUE_STREAM_PREFIX = 'catalogue-';
+/**
+ * Obligation streams are `obligation-<contractId>`: the obligation monitor's observations that the
+ * date alone changed a contract's status (`ObligationStatusObserved`), kept out of the contract
+ * stream so that its revision, and the ETags clients hold, do not change.
+ */
+export const obligationStream = (contractId: string): string => `obligation-${contractId}`;
+export const OBLIGATION_STREAM_PREFIX = 'obligation-';
 
 export interface EventMetadata extends JsonObject {
   schemaVersion: number;

@@ -1,19 +1,26 @@
 import type { ContractEvent } from '@sroi/domain';
 import { StreamNotFoundError, WrongExpectedVersionError, type AllSubscription, type EventData, type EventStore, type RecordedEvent } from '@sroi/event-store';
-import type { PublicEventEnvelope } from '@sroi/integration-events';
+import { OBLIGATION_STATUS_OBSERVED, type PublicEventEnvelope } from '@sroi/integration-events';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { CONTRACT_STREAM_PREFIX, contractStream } from '../../shared/event-codec';
+import { CONTRACT_STREAM_PREFIX, OBLIGATION_STREAM_PREFIX, contractStream, obligationStream } from '../../shared/event-codec';
 import { Lru } from '../../shared/lru';
 import { integrationStream, type IntegrationEventMetadata } from '../integration-streams';
 import type { PublisherCheckpoint } from './publisher-checkpoint';
 
-/** An internal contract event as the mapper reads it. */
+/** A status observation of an obligation stream (`obligation-<contractId>`), as the mapper reads it. */
+export interface ObservationEvent {
+  type: typeof OBLIGATION_STATUS_OBSERVED;
+  schemaVersion: number;
+  data: { contractId: string; asOf: string; status: string };
+}
+
+/** An internal event as the mapper reads it: a contract event, or a status observation of the contract. */
 export interface SourceEvent {
   streamId: string;
   id: string;
   position: string;
   recordedAt: string;
-  event: ContractEvent;
+  event: ContractEvent | ObservationEvent;
 }
 
 /** Folds one internal event into the mapper's per-contract state and yields its public events. */
@@ -39,6 +46,17 @@ export interface IntegrationPublisherOptions {
   retryInitialMs?: number;
   retryMaxMs?: number;
   logger?: PublisherLogger;
+}
+
+/** A contract's mapper state, with what of its two streams it has folded. */
+interface CachedState {
+  /** revision of the last contract event folded (-1 for none) */
+  revision: bigint;
+  /** revision of the last observation folded (-1 for none) */
+  observations: bigint;
+  /** global position of the last source event folded (-1 for none) */
+  position: bigint;
+  state: unknown;
 }
 
 interface StreamTail {
@@ -87,6 +105,12 @@ export class PublishFailure extends Error {
  *
  * The mapper is pure and keeps a per-contract state; states are cached (LRU) and rebuilt on a miss
  * by re-mapping the contract's stream up to the event (the output of that replay is discarded).
+ *
+ * Besides the contract streams it maps the obligation streams (`obligation-<contractId>`), where
+ * the obligation monitor records that the date alone changed a contract's status. The mapper state
+ * of a contract is the fold of both streams' events in global order: the cached state serves an
+ * event when it is the state right before it; otherwise (a miss, or a state from beyond it after a
+ * resubscription) it is rebuilt from both streams' events before the event's position.
  */
 export class IntegrationPublisher {
   private readonly batchSize: number;
@@ -95,7 +119,7 @@ export class IntegrationPublisher {
   private readonly retryInitialMs: number;
   private readonly retryMaxMs: number;
   private readonly logger: PublisherLogger;
-  private readonly states: Lru<string, { revision: bigint; state: unknown }>;
+  private readonly states: Lru<string, CachedState>;
   private readonly tails = new Map<string, StreamTail>();
   private position: bigint | null;
   private publisherState: PublisherState = 'stopped';
@@ -249,7 +273,7 @@ export class IntegrationPublisher {
   private async publish(events: RecordedEvent[]): Promise<void> {
     const byStream = new Map<string, Outgoing[]>();
     for (const recorded of events) {
-      if (!recorded.streamId.startsWith(CONTRACT_STREAM_PREFIX)) continue;
+      if (!isSourceEvent(recorded)) continue;
       const out = await this.map(recorded);
       for (let i = 0; i < out.length; i++) {
         const envelope = out[i];
@@ -267,11 +291,17 @@ export class IntegrationPublisher {
   }
 
   private async map(recorded: RecordedEvent): Promise<PublicEventEnvelope[]> {
-    const contractId = recorded.streamId.slice(CONTRACT_STREAM_PREFIX.length);
+    const observation = recorded.streamId.startsWith(OBLIGATION_STREAM_PREFIX);
+    const contractId = recorded.streamId.slice((observation ? OBLIGATION_STREAM_PREFIX : CONTRACT_STREAM_PREFIX).length);
     try {
-      const before = await this.stateBefore(contractId, recorded.revision);
-      const { state, events } = this.mapper(before, toSource(recorded));
-      this.states.set(contractId, { revision: recorded.revision, state });
+      const before = await this.stateBefore(contractId, recorded, observation);
+      const { state, events } = this.mapper(before.state, toSource(recorded));
+      this.states.set(contractId, {
+        revision: observation ? before.revision : recorded.revision,
+        observations: observation ? recorded.revision : before.observations,
+        position: recorded.position,
+        state,
+      });
       return events;
     } catch (error) {
       const event = { streamId: recorded.streamId, revision: String(recorded.revision), position: String(recorded.position), type: recorded.type };
@@ -280,16 +310,36 @@ export class IntegrationPublisher {
     }
   }
 
-  /** The mapper state after revision - 1 of the contract's stream: cached, or re-mapped from the stream. */
-  private async stateBefore(contractId: string, revision: bigint): Promise<unknown> {
-    if (revision === 0n) return undefined;
+  /**
+   * The contract's mapper state right before `recorded` (a contract event, or an observation when
+   * `observation`): the cached one when it is exactly that, else re-mapped from the contract's
+   * events and observations before its position, in global order.
+   */
+  private async stateBefore(contractId: string, recorded: RecordedEvent, observation: boolean): Promise<CachedState> {
     const cached = this.states.get(contractId);
-    if (cached && cached.revision === revision - 1n) return cached.state;
-    const history = await this.store.readStream(contractStream(contractId), { maxCount: Number(revision) });
-    if (history.length !== Number(revision)) throw new Error(`the stream holds ${history.length} events before revision ${revision}`);
+    // $all is processed in order, so a cached state is the latest one, unless it comes from beyond this
+    // event (mapped before a dropped subscription resumed from the checkpoint): the position tells.
+    if (cached && cached.position < recorded.position && (observation ? cached.observations : cached.revision) === recorded.revision - 1n) return cached;
+    if (!observation && recorded.revision === 0n) return { revision: -1n, observations: -1n, position: -1n, state: undefined };
+    const contract = observation
+      ? (await this.readOrEmpty(contractStream(contractId))).filter((r) => r.position < recorded.position)
+      : await this.store.readStream(contractStream(contractId), { maxCount: Number(recorded.revision) });
+    if (!observation && contract.length !== Number(recorded.revision)) throw new Error(`the stream holds ${contract.length} events before revision ${recorded.revision}`);
+    const observed = (await this.readOrEmpty(obligationStream(contractId))).filter((r) => r.position < recorded.position);
+    if (observation && observed.length !== Number(recorded.revision)) throw new Error(`the stream holds ${observed.length} events before revision ${recorded.revision}`);
+    const merged = [...contract, ...observed.filter(isSourceEvent)].sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
     let state: unknown;
-    for (const r of history) state = this.mapper(state, toSource(r)).state;
-    return state;
+    for (const r of merged) state = this.mapper(state, toSource(r)).state;
+    return { revision: BigInt(contract.length) - 1n, observations: BigInt(observed.length) - 1n, position: merged.length ? merged[merged.length - 1].position : -1n, state };
+  }
+
+  private async readOrEmpty(stream: string): Promise<RecordedEvent[]> {
+    try {
+      return await this.store.readStream(stream);
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return [];
+      throw error;
+    }
   }
 
   private async append(stream: string, list: Outgoing[]): Promise<void> {
@@ -345,6 +395,11 @@ export class IntegrationPublisher {
   }
 }
 
+/** A contract event, or a status observation: what the publisher maps. */
+function isSourceEvent(r: Pick<RecordedEvent, 'streamId' | 'type'>): boolean {
+  return r.streamId.startsWith(CONTRACT_STREAM_PREFIX) || (r.streamId.startsWith(OBLIGATION_STREAM_PREFIX) && r.type === OBLIGATION_STATUS_OBSERVED);
+}
+
 function toSource(r: RecordedEvent): SourceEvent {
   const schemaVersion = typeof r.metadata['schemaVersion'] === 'number' ? r.metadata['schemaVersion'] : 1;
   return {
@@ -352,7 +407,7 @@ function toSource(r: RecordedEvent): SourceEvent {
     id: r.id,
     position: String(r.position),
     recordedAt: r.recordedAt,
-    event: { type: r.type, schemaVersion, data: r.data } as unknown as ContractEvent,
+    event: { type: r.type, schemaVersion, data: r.data } as unknown as SourceEvent['event'],
   };
 }
 

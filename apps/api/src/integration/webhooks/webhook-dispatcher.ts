@@ -82,7 +82,7 @@ export class WebhookDispatcher {
 
   private tick(): void {
     if (!this.running) return;
-    const now = Date.now();
+    const now = this.options.now();
     let nextWake = Number.POSITIVE_INFINITY;
     // Least recently attempted first, so that a busy endpoint does not keep the slots to itself.
     const endpoints = this.store.active().sort((a, b) => (a.lastAttemptAt ?? '').localeCompare(b.lastAttemptAt ?? ''));
@@ -98,7 +98,7 @@ export class WebhookDispatcher {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     if (nextWake !== Number.POSITIVE_INFINITY) {
-      this.retryTimer = setTimeout(() => this.wake(), Math.min(MAX_TIMER_MS, Math.max(0, nextWake - Date.now())));
+      this.retryTimer = setTimeout(() => this.wake(), Math.min(MAX_TIMER_MS, Math.max(0, nextWake - this.options.now())));
       this.retryTimer.unref();
     }
   }
@@ -118,7 +118,7 @@ export class WebhookDispatcher {
     for (let sent = 0; sent < RUN_LENGTH && this.running; sent++) {
       const endpoint = this.store.get(id);
       if (!endpoint || endpoint.status !== 'active') return;
-      if (endpoint.nextAttemptAt !== null && endpoint.nextAttemptAt > Date.now()) return;
+      if (endpoint.nextAttemptAt !== null && endpoint.nextAttemptAt > this.options.now()) return;
       const entry = this.headOf(endpoint);
       if (!entry) return;
       if (!(await this.attempt(endpoint, entry))) return;
@@ -131,7 +131,7 @@ export class WebhookDispatcher {
 
   /** One attempt; true when it was delivered. */
   private async attempt(endpoint: WebhookEndpoint, entry: IntegrationLogEntry): Promise<boolean> {
-    const startedMs = Date.now();
+    const startedMs = this.options.now();
     const body = entry.json;
     const headers = {
       'content-type': 'application/json',
@@ -157,7 +157,7 @@ export class WebhookDispatcher {
     if (result.error === null) return this.store.recordDelivered(endpoint.id, endpoint.cursor, attempt);
     const { giveUpAfterMs } = this.options.retry;
     const plan = this.store.recordFailed(endpoint.id, endpoint.cursor, attempt, (failures, firstFailureAt) => {
-      const now = Date.now();
+      const now = this.options.now();
       return now - firstFailureAt >= giveUpAfterMs ? { kind: 'give-up' } : { kind: 'retry', at: now + this.options.backoffMs(failures) };
     });
     if (plan?.kind === 'give-up') {

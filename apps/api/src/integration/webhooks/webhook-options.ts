@@ -35,6 +35,11 @@ export interface WebhookOptionsInit {
   resolve?: HostResolver;
   /** Random numbers in [0, 1) for the jitter (tests inject a fixed one). */
   random?: () => number;
+  /**
+   * The dispatcher's clock, in ms since the epoch: attempt times, the retry schedule and the
+   * give-up window are read from it (tests inject a controlled one; default `Date.now`).
+   */
+  now?: () => number;
   /** The `user-agent` of deliveries. */
   userAgent?: string;
 }
@@ -84,6 +89,7 @@ export class WebhookOptions {
   readonly pollIntervalMs: number;
   readonly resolve: HostResolver | undefined;
   readonly random: () => number;
+  readonly now: () => number;
   readonly userAgent: string;
 
   constructor(init: WebhookOptionsInit = {}) {
@@ -96,6 +102,7 @@ export class WebhookOptions {
     this.pollIntervalMs = init.pollIntervalMs ?? 30_000;
     this.resolve = init.resolve;
     this.random = init.random ?? Math.random;
+    this.now = init.now ?? Date.now;
     this.userAgent = init.userAgent ?? 'sroi-ledger-webhooks/1';
     const r = this.retry;
     if (!(r.initialDelayMs >= 0 && r.multiplier >= 1 && r.maxDelayMs >= r.initialDelayMs && r.jitter >= 0 && r.jitter < 1 && r.giveUpAfterMs >= 0)) {

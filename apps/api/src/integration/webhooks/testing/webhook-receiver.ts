@@ -151,11 +151,15 @@ export function envelope(municipality: string, type: PublicEventType = 'contribu
   };
 }
 
-/** Polls until `fn` returns a truthy value (or throws after `timeoutMs`). */
-export async function eventually<T>(fn: () => T | undefined | null | false, timeoutMs = 5_000, what = 'condition'): Promise<T> {
+/**
+ * Polls until `fn` returns (or resolves to) a truthy value, or throws after `timeoutMs`. The default
+ * is generous on purpose: it only bounds how long a broken test hangs, and a loaded CI machine
+ * (many suites in parallel on few cores) can be slow; a passing wait returns as soon as it can.
+ */
+export async function eventually<T>(fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = fn();
+    const value = await fn();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
