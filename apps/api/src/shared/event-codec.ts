@@ -56,7 +56,7 @@ export function toEventData(event: ContractEvent | CatalogueEvent, metadata: Eve
 export function toDomainRecorded(r: RecordedEvent): DomainRecordedEvent {
   const schemaVersion = typeof r.metadata['schemaVersion'] === 'number' ? r.metadata['schemaVersion'] : 1;
   return {
-    event: { type: r.type, schemaVersion, data: r.data } as unknown as ContractEvent,
+    event: { type: r.type, schemaVersion, data: withSharedCatalogue(r.type, r.data) } as unknown as ContractEvent,
     recordedAt: r.recordedAt,
     revision: Number(r.revision),
     position: String(r.position),
@@ -65,4 +65,28 @@ export function toDomainRecorded(r: RecordedEvent): DomainRecordedEvent {
 
 export function toCatalogueEvent(r: RecordedEvent): CatalogueEvent {
   return { type: r.type, schemaVersion: 1, data: r.data } as unknown as CatalogueEvent;
+}
+
+/** Catalogue versions as copied into contract events, one object per distinct content (a handful in all). */
+const sharedCatalogues = new Map<string, JsonValue>();
+const SHARED_CATALOGUES_MAX = 1_000;
+
+/**
+ * A registration or catalogue migration carries a whole catalogue version (~4 kB of JSON, several
+ * times that as objects). Every folded state keeps it, so thousands of cached states would each
+ * hold their own copy of the same few versions: the event's data is given the one shared object
+ * of equal content instead. The domain never mutates a catalogue.
+ */
+export function withSharedCatalogue(type: string, data: JsonValue): JsonValue {
+  if (type !== 'ContractRegistered' && type !== 'ContractCatalogueMigrated') return data;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
+  const catalogue = data['catalogue'];
+  if (catalogue === null || typeof catalogue !== 'object') return data;
+  const key = JSON.stringify(catalogue);
+  let shared = sharedCatalogues.get(key);
+  if (shared === undefined) {
+    if (sharedCatalogues.size >= SHARED_CATALOGUES_MAX) sharedCatalogues.clear();
+    sharedCatalogues.set(key, (shared = catalogue));
+  }
+  return shared === catalogue ? data : { ...data, catalogue: shared };
 }
