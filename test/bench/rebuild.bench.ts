@@ -14,6 +14,7 @@
  *   BENCH_REUSE           '1' (default) reuses a store generated earlier with the same size; '0' regenerates
  *   BENCH_RUNS            rebuilds measured (best is reported)   (default 1)
  *   BENCH_NODE_ARGS       extra node flags for the child, e.g. '--cpu-prof --cpu-prof-dir=tmp/prof'
+ *   BENCH_VERBOSE         '1' shows what the child writes to stderr
  */
 import { decide, evolve, initialState, isDomainError, utrecht2019, type ContractCommand, type ContractState } from '@sroi/domain';
 import { SqliteEventStore, type EventData, type EventStore, type JsonValue } from '@sroi/event-store';
@@ -306,6 +307,7 @@ async function main(): Promise<void> {
       process.stderr.write(child.stdout + child.stderr);
       throw new Error(`rebuild child exited with ${child.status ?? child.signal}`);
     }
+    if (process.env['BENCH_VERBOSE'] === '1') process.stderr.write(child.stderr);
     const result = JSON.parse(child.stdout.trim().split('\n').pop() as string) as ChildResult;
     console.log(`  run ${run + 1}: ${(result.elapsedMs / 1000).toFixed(2)} s, peak RSS ${result.maxRssMb.toFixed(0)} MB (at the end: ${result.atEnd})`);
     if (!best || result.elapsedMs < best.elapsedMs) best = result;

@@ -60,6 +60,7 @@ export class ContractTables {
   private readonly storedCatalogues = new Set<string>();
   private readonly statements: {
     contract: Database.Statement<[string], ContractRow>;
+    exists: Database.Statement<[string], unknown>;
     contribution: Database.Statement<[string, string], { body: string }>;
     contributions: Database.Statement<[string], { body: string }>;
     catalogue: Database.Statement<[string], { body: string }>;
@@ -76,6 +77,7 @@ export class ContractTables {
     const db = database.db;
     this.statements = {
       contract: db.prepare('SELECT * FROM contracts WHERE contract_id = ?'),
+      exists: db.prepare('SELECT 1 FROM contracts WHERE contract_id = ?').pluck(),
       contribution: db.prepare('SELECT body FROM contributions WHERE contract_id = ? AND contribution_id = ?'),
       contributions: db.prepare('SELECT body FROM contributions WHERE contract_id = ?'),
       catalogue: db.prepare('SELECT body FROM catalogues WHERE key = ?'),
@@ -109,6 +111,10 @@ export class ContractTables {
          WHERE contract_id = @contractId AND revision = @revision`,
       ),
     };
+  }
+
+  hasContract(contractId: string): boolean {
+    return this.statements.exists.get(contractId) !== undefined;
   }
 
   row(contractId: string): ContractRow | undefined {

@@ -30,6 +30,8 @@ export interface ReadModelDatabaseOptions {
    * cache; `finishBuilding()` turns it into a normal WAL file before it is swapped in.
    */
   mode?: 'live' | 'building';
+  /** SQLite page cache, in KiB. Default 16,384. */
+  cacheKiB?: number;
 }
 
 const TABLES = ['checkpoints', 'catalogues', 'contracts', 'contract_headers', 'contributions', 'integration_events'] as const;
@@ -134,13 +136,13 @@ export class ReadModelDatabase {
       if (options.mode === 'building') {
         this.db.pragma('page_size = 8192');
         this.db.pragma('journal_mode = OFF');
-        this.db.pragma('cache_size = -16384');
+        this.db.pragma(`cache_size = -${options.cacheKiB ?? 16_384}`);
       } else {
         this.db.pragma('journal_mode = WAL');
         // A batch rewrites rows all over the file: checkpoint the WAL every ~40 MB rather than every
         // 4 MB (each checkpoint syncs), and keep the hot pages cached.
         this.db.pragma('wal_autocheckpoint = 10000');
-        this.db.pragma('cache_size = -16384');
+        this.db.pragma(`cache_size = -${options.cacheKiB ?? 16_384}`);
       }
       this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
       this.created = this.migrate();

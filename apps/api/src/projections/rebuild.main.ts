@@ -1,10 +1,11 @@
 /**
- * `npm run rebuild`: rebuilds `read-models.sqlite` in SROI_DATA_DIR (default ./data) from the
+ * `npm run rebuild` (dist/apps/api/rebuild.js, built by `npm run build`): rebuilds `read-models.sqlite` in SROI_DATA_DIR (default ./data) from the
  * event store (EVENTSTORE_CONNECTION_STRING, or the SQLite store in SROI_DATA_DIR), then swaps it
  * in. Stop the service first: the swap refuses while the file is open.
  */
 import { eventStoreConfigFromEnv, openEventStore } from '@sroi/event-store';
 import { join, resolve } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { READ_MODELS_FILE } from './read-model-database';
 import { rebuildReadModels } from './rebuild';
 
@@ -26,7 +27,8 @@ export async function rebuildCommand(env: NodeJS.ProcessEnv, out: NodeJS.Writabl
     const seconds = result.elapsedMs / 1000;
     out.write(
       `Rebuilt ${result.contracts} contracts from ${result.events} events in ${seconds.toFixed(2)} s ` +
-        `(${Math.round(result.events / Math.max(seconds, 0.001))} events/s); checkpoint ${result.position ?? 'start'}\n`,
+        `(${Math.round(result.events / Math.max(seconds, 0.001))} events/s, ${result.threads} thread${result.threads === 1 ? '' : 's'}, ` +
+        `peak memory ${Math.round(process.resourceUsage().maxRSS / 1024)} MB); checkpoint ${result.position ?? 'start'}\n`,
     );
     return 0;
   } finally {
@@ -34,7 +36,8 @@ export async function rebuildCommand(env: NodeJS.ProcessEnv, out: NodeJS.Writabl
   }
 }
 
-if (require.main === module) {
+// Not in a worker thread of the rebuild, which loads this same (bundled) file.
+if (require.main === module && isMainThread) {
   rebuildCommand(process.env, process.stdout).then(
     (code) => (process.exitCode = code),
     (error: unknown) => {

@@ -138,6 +138,66 @@ describe('rebuildReadModels', () => {
     }
   });
 
+  it('builds the same rows in worker threads (contract streams split between them, then merged) as on one thread', async () => {
+    await seedPortfolio(ledger);
+    const oneThread = join(tmp.dir, 'one-thread.sqlite');
+    const inWorkers = join(tmp.dir, 'in-workers.sqlite');
+    const a = await rebuildReadModels(store, oneThread, { workers: 1, parallelFrom: 0 });
+    const progress: number[] = [];
+    const b = await rebuildReadModels(store, inWorkers, { workers: 2, parallelFrom: 0, batchSize: 3, onProgress: ({ events }) => progress.push(events) });
+    expect(a.threads).toBe(1);
+    expect(b.threads).toBe(2);
+    expect(b).toMatchObject({ events: a.events, position: a.position, contracts: 5 });
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress.every((n, i) => n > (progress[i - 1] ?? 0))).toBe(true);
+    const [x, y] = [new ReadModelDatabase(oneThread), new ReadModelDatabase(inWorkers)];
+    try {
+      expect(dumpReadModels(y.db)).toEqual(dumpReadModels(x.db));
+      expect(dumpReadModels(y.db)['contracts']).toHaveLength(5);
+    } finally {
+      x.close();
+      y.close();
+    }
+    // No part file is left behind.
+    expect(readdirSync(tmp.dir).filter((f) => f.includes('.part-'))).toEqual([]);
+  }, 60_000);
+
+  it('builds on one thread when a worker runs out of its bounded heap, and gives the same rows', async () => {
+    await seedPortfolio(ledger);
+    const oneThread = join(tmp.dir, 'one-thread.sqlite');
+    const fallback = join(tmp.dir, 'fallback.sqlite');
+    await rebuildReadModels(store, oneThread, { workers: 1 });
+    const result = await rebuildReadModels(store, fallback, { workers: 2, parallelFrom: 0, workerHeapMb: 1 });
+    expect(result.threads).toBe(1);
+    expect(result.events).toBe(Number(await store.headPosition()));
+    const [x, y] = [new ReadModelDatabase(oneThread), new ReadModelDatabase(fallback)];
+    try {
+      expect(dumpReadModels(y.db)).toEqual(dumpReadModels(x.db));
+    } finally {
+      x.close();
+      y.close();
+    }
+    expect(readdirSync(tmp.dir).filter((f) => f.includes('.part-') || f.includes('.rebuild-'))).toEqual([]);
+  }, 60_000);
+
+  it('stops every worker and keeps the old file when a part meets a malformed event', async () => {
+    await seedPortfolio(ledger);
+    const file = join(tmp.dir, READ_MODELS_FILE);
+    await rebuildReadModels(store, file, { workers: 1 });
+    const before = new ReadModelDatabase(file);
+    const rows = dumpReadModels(before.db);
+    before.close();
+    await store.appendToStream('contract-c-9', [{ type: 'HireRecorded', data: { placementId: 'p-1' }, metadata: {} }]);
+    await expect(rebuildReadModels(store, file, { workers: 2, parallelFrom: 0 })).rejects.toThrow(/Cannot apply HireRecorded at revision 0 of 'contract-c-9'/);
+    const after = new ReadModelDatabase(file);
+    try {
+      expect(dumpReadModels(after.db)).toEqual(rows);
+    } finally {
+      after.close();
+    }
+    expect(readdirSync(tmp.dir).filter((f) => f.includes('.part-') || f.includes('.rebuild-'))).toEqual([]);
+  }, 60_000);
+
   it('checkpoints the head when the log holds no contract event', async () => {
     await ledger.publishCatalogues();
     const file = join(tmp.dir, READ_MODELS_FILE);

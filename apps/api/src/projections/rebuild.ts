@@ -1,8 +1,10 @@
 import Database from 'better-sqlite3';
-import { SCHEMA_VERSION, SqliteEventStore, type EventStore, type JsonObject, type RecordedEvent } from '@sroi/event-store';
+import { SCHEMA_VERSION, SqliteEventStore, type EventStore, type JsonObject, type JsonValue, type RecordedEvent } from '@sroi/event-store';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { INTEGRATION_STREAM_PREFIX } from '../integration/integration-streams';
 import { IntegrationLogProjection } from '../integration/integration-log-projection';
 import { CONTRACT_STREAM_PREFIX } from './contract-events';
@@ -13,8 +15,9 @@ import { ReadModelDatabase } from './read-model-database';
 
 export interface RebuildOptions {
   /**
-   * Events per transaction. Default 10,000 (a rebuild has no reader waiting on it): a contract's
-   * rows are written once per batch however many of its events the batch holds; memory grows with it.
+   * Events per transaction, about. Default 500 read stream by stream, 5,000 in log order: a contract's rows are written once per batch
+   * however many of its events the batch holds, and memory grows with it. Read stream by stream
+   * (SQLite engine), a batch is rounded up to whole streams (to 4 × this at most).
    */
   batchSize?: number;
   /**
@@ -24,6 +27,18 @@ export interface RebuildOptions {
    * Memory is bounded by this and the batch size, never by the log.
    */
   cacheSize?: number;
+  /**
+   * Threads that build the contract rows in parallel, each into a file of its own, merged at the
+   * end (SQLite engine only). Default: the cores available, two at most.
+   */
+  workers?: number;
+  /** Events in the log from which the workers are used (starting threads costs more below). Default 200,000. */
+  parallelFrom?: number;
+  /**
+   * Old-generation heap of each worker, in MB. Default 96. A part that needs more (one huge
+   * contract) stops its thread, and the rebuild then runs on the calling thread alone.
+   */
+  workerHeapMb?: number;
   /** Called after each committed batch. */
   onProgress?: (progress: { events: number; position: bigint }) => void;
 }
@@ -34,6 +49,8 @@ export interface RebuildResult {
   /** Checkpoint of the rebuilt read models: the last event read, or null for an empty store. */
   position: bigint | null;
   contracts: number;
+  /** Threads that built the rows: 1, or the worker threads of a parallel rebuild. */
+  threads: number;
   elapsedMs: number;
 }
 
@@ -57,29 +74,61 @@ export async function rebuildReadModels(store: EventStore, file: string, options
   const target = resolve(file);
   const building = `${target}.rebuild-${process.pid}`;
   removeDatabase(building);
-  const batchSize = options.batchSize ?? 10_000;
   // Durability comes from the fsync before the swap: while building, a crash just loses the new file.
-  const database = new ReadModelDatabase(building, { synchronous: 'OFF', mode: 'building' });
+  const database = new ReadModelDatabase(building, { synchronous: 'OFF', mode: 'building', cacheKiB: SMALL_CACHE_KIB });
   let events = 0;
   let position: bigint | null = null;
   let contracts = 0;
+  let threads = 1;
   try {
     const byStream = store instanceof SqliteEventStore ? openByStream(store.path) : null;
+    // In log order each batch touches contracts all over: larger batches write each one less often.
+    const batchSize = options.batchSize ?? (byStream ? 500 : 5_000);
     // In stream order a contract spans two batches at most: a small cache is enough.
     const projection = new ContractProjection(new ContractTables(database), { cacheSize: options.cacheSize ?? (byStream ? 64 : 2_000) });
     const projections = [projection, new IntegrationLogProjection(database.db)];
     if (byStream) {
-      // Contract by contract: each one's rows are written about once, in key order.
       try {
         position = byStream.head;
-        for await (const batch of byStream.batches(batchSize)) {
-          commitBatch(database, projections, batch, byStream.head as bigint);
-          options.onProgress?.({ events: Math.min((events += batch.length), byStream.total), position: batch[batch.length - 1].position });
+        let done = 0;
+        const progress = (n: number, at: bigint): void => options.onProgress?.({ events: Math.min((done += n), byStream.total), position: at });
+        const head = byStream.head;
+        if (head !== null) {
+          const parts = byStream.contractRanges(partsFor(byStream.total, options));
+          let inParallel = parts.length > 1;
+          if (inParallel) {
+            // Each range of contract streams, and the integration log, is built in a worker thread
+            // into a file of its own; the files are then merged here, SQLite to SQLite.
+            const jobs: PartJob[] = parts.map((range, i) => ({ storePath: byStream.path, file: `${building}.part-${i}`, kind: 'contracts', range, head, batchSize }));
+            if (byStream.holds(byStream.integrationRange)) {
+              jobs.push({ storePath: byStream.path, file: `${building}.part-${jobs.length}`, kind: 'integration', range: byStream.integrationRange, head, batchSize });
+            }
+            try {
+              await runInWorkers(jobs, options.workerHeapMb ?? WORKER_HEAP_MB, progress);
+              mergeParts(database, jobs);
+              threads = jobs.length;
+            } catch (error) {
+              // A contract too large for a thread's bounded heap: build on this thread instead.
+              if ((error as { code?: string }).code !== 'ERR_WORKER_OUT_OF_MEMORY') throw error;
+              inParallel = false;
+              done = 0;
+            } finally {
+              for (const job of jobs) removeDatabase(job.file);
+            }
+          }
+          if (!inParallel) {
+            // Contract by contract: each one's rows are written once, in key order.
+            for (const range of [prefixRange(CONTRACT_STREAM_PREFIX), byStream.integrationRange]) {
+              for await (const batch of byStream.batches(batchSize, range)) {
+                commitBatch(database, projections, batch, head);
+                progress(batch.length, batch[batch.length - 1].position);
+              }
+            }
+          }
+          // The checkpoint is the head even when the log holds no contract event after the last batch.
+          database.transaction(() => projections.forEach((p) => database.saveCheckpoint(p.name, head)));
         }
         events = byStream.total;
-        // The checkpoint is the head even when the log holds no contract event after the last batch.
-        const head = byStream.head;
-        if (head !== null) database.transaction(() => projections.forEach((p) => database.saveCheckpoint(p.name, head)));
       } finally {
         byStream.close();
       }
@@ -107,17 +156,38 @@ export async function rebuildReadModels(store: EventStore, file: string, options
     removeDatabase(building);
     throw error;
   }
-  return { events, position, contracts, elapsedMs: performance.now() - started };
+  return { events, position, contracts, threads, elapsedMs: performance.now() - started };
 }
 
+/**
+ * SQLite page cache of each connection of a rebuild, in KiB. The rebuild reads and writes in key
+ * order, so a larger cache buys nothing (measured) and costs memory in each thread.
+ */
+const SMALL_CACHE_KIB = 2_048;
+
+/** A range of stream ids: [from, to). */
+type StreamRange = readonly [from: string, to: string];
+
 interface ByStream {
+  path: string;
   /** Position of the last event of the log when the rebuild started: the checkpoint it ends at. */
   head: bigint | null;
   /** Events of $all up to `head` (contract events and the others, which the projection skips). */
   total: number;
-  /** The contract events up to `head`, then the integration events, stream by stream, each stream in revision order. */
-  batches(size: number): AsyncGenerator<RecordedEvent[]>;
+  /** The integration streams. */
+  integrationRange: StreamRange;
+  /** The contract streams in at most `parts` ranges of about as many events each (whole streams). */
+  contractRanges(parts: number): StreamRange[];
+  /** Whether the range holds an event up to `head`. */
+  holds(range: StreamRange): boolean;
+  /** The events up to `head` of the streams in `range`, stream by stream, each stream in revision order. */
+  batches(size: number, range: StreamRange): AsyncGenerator<RecordedEvent[]>;
   close(): void;
+}
+
+/** Every stream id starting with `prefix` sorts in [prefix, prefix with its last character + 1). */
+function prefixRange(prefix: string): StreamRange {
+  return [prefix, prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)];
 }
 
 /**
@@ -125,25 +195,24 @@ interface ByStream {
  * order, on a connection of our own. The contract projection's result does not depend on how the
  * streams interleave (each contract is folded from its own stream), so this gives the same rows,
  * while each contract's events arrive together: its header and contributions are then written
- * about once, in key order, instead of once per batch all over the file (a log-order rebuild of
- * 1M events spent most of its time in random B-tree reads and writes). Only events up to the head
- * at start are read, so a rebuild is a consistent prefix of the log. Null when the file's schema
- * is not the one this knows (the caller then reads `$all`).
+ * once, in key order, instead of once per batch all over the file (a log-order rebuild of 1M
+ * events spent most of its time in random B-tree reads and writes). Only events up to `head`
+ * (default: the head at start) are read, so a rebuild is a consistent prefix of the log. Null
+ * when the file's schema is not the one this knows (the caller then reads `$all`).
  */
-function openByStream(path: string): ByStream | null {
+function openByStream(path: string, atHead?: bigint): ByStream | null {
   const db = new Database(path, { fileMustExist: true });
   try {
     db.pragma('query_only = ON');
-    db.pragma('cache_size = -8192');
+    db.pragma(`cache_size = -${SMALL_CACHE_KIB}`);
     db.defaultSafeIntegers(true);
     if (SCHEMA_VERSION !== 1 || Number(db.pragma('user_version', { simple: true })) !== 1) {
       db.close();
       return null;
     }
-    const head = (db.prepare('SELECT max(position) FROM events').pluck().get() as bigint | null) ?? null;
-    const total = head === null ? 0 : Number(db.prepare('SELECT count(*) FROM events WHERE position <= ?').pluck().get(head) as bigint);
-    // Every stream id starting with a prefix sorts in [prefix, prefix with its last character + 1).
-    const ranges = [CONTRACT_STREAM_PREFIX, INTEGRATION_STREAM_PREFIX].map((low) => [low, low.slice(0, -1) + String.fromCharCode(low.charCodeAt(low.length - 1) + 1)]);
+    const head = atHead ?? (db.prepare('SELECT max(position) FROM events').pluck().get() as bigint | null) ?? null;
+    const total = head === null || atHead !== undefined ? 0 : Number(db.prepare('SELECT count(*) FROM events WHERE position <= ?').pluck().get(head) as bigint);
+    const contracts = prefixRange(CONTRACT_STREAM_PREFIX);
     const select = db
       .prepare(
         `SELECT position, stream_id, revision, event_id, type, data, metadata, recorded_at FROM events
@@ -151,31 +220,54 @@ function openByStream(path: string): ByStream | null {
       )
       .raw(true);
     return {
+      path,
       head,
       total,
-      async *batches(size: number) {
+      integrationRange: prefixRange(INTEGRATION_STREAM_PREFIX),
+      contractRanges(parts: number): StreamRange[] {
+        if (parts <= 1 || head === null) return [contracts];
+        const range = 'stream_id >= ? AND stream_id < ? AND position <= ?';
+        const count = Number(db.prepare(`SELECT count(*) FROM events WHERE ${range}`).pluck().get(...contracts, head) as bigint);
+        // The stream of the event at each k/parts of the contract events starts a range (a stream is never split).
+        const at = db.prepare(`SELECT stream_id FROM events WHERE ${range} ORDER BY stream_id, revision LIMIT 1 OFFSET ?`).pluck();
+        const bounds = [contracts[0]];
+        for (let k = 1; k < parts; k++) {
+          const id = at.get(...contracts, head, Math.floor((k * count) / parts)) as string | undefined;
+          if (id !== undefined && id > bounds[bounds.length - 1]) bounds.push(id);
+        }
+        bounds.push(contracts[1]);
+        return bounds.slice(1).map((to, i) => [bounds[i], to] as const);
+      },
+      holds: ([from, to]) => head !== null && db.prepare('SELECT 1 FROM events WHERE stream_id >= ? AND stream_id < ? AND position <= ? LIMIT 1').get(from, to, head) !== undefined,
+      async *batches(size: number, [from, to]: StreamRange) {
         if (head === null) return;
-        for (const [low, high] of ranges) {
-          const rows = select.iterate(low, high, head) as IterableIterator<[bigint, string, bigint, string, string, string, string, string]>;
-          try {
+        const rows = select.iterate(from, to, head) as IterableIterator<[bigint, string, bigint, string, string, string, string, string]>;
+        try {
+          // A batch ends at a stream's end (the projection then folds each stream in one go),
+          // unless one stream alone passes 4 × size: memory stays bounded by the batch size.
+          let next: StoredEvent | undefined;
+          for (let done = false; !done; ) {
+            const batch: RecordedEvent[] = next ? [next] : [];
+            next = undefined;
             for (;;) {
-              const batch: RecordedEvent[] = [];
-              while (batch.length < size) {
-                const r = rows.next();
-                if (r.done) break;
-                const [position, streamId, revision, id, type, data, metadata, recordedAt] = r.value;
-                const event: RecordedEvent & { dataJson?: string } = { streamId, revision, position, id, type, data: JSON.parse(data), metadata: JSON.parse(metadata) as JsonObject, recordedAt };
-                // The integration log stores the envelope's JSON text as it is: no need to serialise it again.
-                if (low === INTEGRATION_STREAM_PREFIX) event.dataJson = data;
-                batch.push(event);
+              const r = rows.next();
+              if (r.done) {
+                done = true;
+                break;
               }
-              if (batch.length > 0) yield batch;
-              if (batch.length < size) break;
-              await yieldToEventLoop();
+              const [position, streamId, revision, id, type, data, metadata, recordedAt] = r.value;
+              const event = new StoredEvent(streamId, revision, position, id, type, data, metadata, recordedAt);
+              if (batch.length >= size && (streamId !== batch[batch.length - 1].streamId || batch.length >= 4 * size)) {
+                next = event;
+                break;
+              }
+              batch.push(event);
             }
-          } finally {
-            rows.return?.();
+            if (batch.length > 0) yield batch;
+            if (!done) await yieldToEventLoop();
           }
+        } finally {
+          rows.return?.();
         }
       },
       close: () => db.close(),
@@ -183,6 +275,138 @@ function openByStream(path: string): ByStream | null {
   } catch (error) {
     db.close();
     throw error;
+  }
+}
+
+/** Old-generation heap of each worker thread, in MB (measured: 1M events need less than half of it). */
+const WORKER_HEAP_MB = 96;
+
+/** Contract parts to build in parallel: one per core (two at most), for a log large enough to pay for the threads. */
+function partsFor(events: number, options: RebuildOptions): number {
+  const workers = options.workers ?? Math.min(2, availableParallelism());
+  return workers > 1 && events >= (options.parallelFrom ?? 200_000) ? workers : 1;
+}
+
+/** A part of a parallel rebuild: the rows of one projection for a range of streams, into a file of its own. */
+interface PartJob {
+  storePath: string;
+  file: string;
+  kind: 'contracts' | 'integration';
+  range: StreamRange;
+  head: bigint;
+  batchSize: number;
+}
+
+type PartMessage = { progress: number; position: bigint } | { done: true } | { failed: { name: string; message: string } };
+
+async function buildPart(job: PartJob, onBatch: (events: number, position: bigint) => void): Promise<void> {
+  const reader = openByStream(job.storePath, job.head);
+  if (!reader) throw new Error(`${job.storePath}: not an event store file of schema version ${SCHEMA_VERSION}`);
+  try {
+    const database = new ReadModelDatabase(job.file, { synchronous: 'OFF', mode: 'building', cacheKiB: SMALL_CACHE_KIB });
+    try {
+      const projection = job.kind === 'contracts' ? new ContractProjection(new ContractTables(database), { cacheSize: 64 }) : new IntegrationLogProjection(database.db);
+      for await (const batch of reader.batches(job.batchSize, job.range)) {
+        commitBatch(database, [projection], batch, job.head);
+        onBatch(batch.length, batch[batch.length - 1].position);
+      }
+    } finally {
+      database.close();
+    }
+  } finally {
+    reader.close();
+  }
+}
+
+/**
+ * Runs each job in a worker thread on this same module (see the end of the file). From TypeScript
+ * sources (the tests), the threads compile them with @swc-node/register, as `npm run` scripts do;
+ * `npm run rebuild` runs the built JavaScript. The first failure stops every thread.
+ */
+async function runInWorkers(jobs: readonly PartJob[], heapMb: number, onBatch: (events: number, position: bigint) => void): Promise<void> {
+  const fromSource = __filename.endsWith('.ts');
+  const workers: Worker[] = [];
+  const results = jobs.map((job) => {
+    const worker = new Worker(__filename, {
+      workerData: { [PART_JOB]: job },
+      execArgv: fromSource ? ['-r', '@swc-node/register'] : process.execArgv,
+      env: fromSource ? { ...process.env, SWC_NODE_PROJECT: process.env['SWC_NODE_PROJECT'] ?? workspaceTsconfig() } : process.env,
+      // A part is streamed in small batches: a bounded heap keeps the thread's memory small (V8
+      // collects sooner instead of growing); a thread that needs more fails with ERR_WORKER_OUT_OF_MEMORY.
+      resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: heapMb },
+    });
+    workers.push(worker);
+    return new Promise<void>((resolvePart, rejectPart) => {
+      worker.on('message', (m: PartMessage) => {
+        if ('progress' in m) onBatch(m.progress, m.position);
+        else if ('done' in m) resolvePart();
+        else rejectPart(Object.assign(new Error(m.failed.message), { name: m.failed.name }));
+      });
+      worker.on('error', rejectPart);
+      worker.on('exit', (code) => rejectPart(new Error(`a rebuild worker stopped (exit code ${code}) before it finished`)));
+    });
+  });
+  try {
+    await Promise.all(results);
+  } finally {
+    // After a failure the others are stopped; after success each has ended its work already.
+    await Promise.allSettled(workers.map((w) => w.terminate()));
+    await Promise.allSettled(results);
+  }
+}
+
+/** tsconfig.base.json of the workspace this source file is in. */
+function workspaceTsconfig(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const candidate = join(dir, 'tsconfig.base.json');
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`no tsconfig.base.json above ${__dirname}`);
+}
+
+/** Copies the rows of each part's file into the database, in order (SQLite to SQLite: no JSON is parsed). */
+function mergeParts(database: ReadModelDatabase, jobs: readonly PartJob[]): void {
+  for (const job of jobs) {
+    database.db.prepare('ATTACH DATABASE ? AS part').run(job.file);
+    try {
+      database.transaction(() => {
+        database.db.exec(
+          job.kind === 'integration'
+            ? 'INSERT INTO integration_events SELECT * FROM part.integration_events;'
+            : `INSERT OR IGNORE INTO catalogues SELECT * FROM part.catalogues;
+               INSERT INTO contracts SELECT * FROM part.contracts;
+               INSERT INTO contract_headers SELECT * FROM part.contract_headers;
+               INSERT INTO contributions SELECT * FROM part.contributions;`,
+        );
+      });
+    } finally {
+      database.db.exec('DETACH DATABASE part');
+    }
+  }
+}
+
+/**
+ * An event as read by the rebuild. The projections read `metadata` only to check a schema
+ * version, so it is parsed on first use (a third of the JSON text of an event). `dataJson` is the
+ * stored text of `data`: the integration log stores it as it is instead of serialising it again.
+ */
+class StoredEvent implements RecordedEvent {
+  readonly data: JsonValue;
+  private parsedMetadata: JsonObject | undefined;
+  constructor(
+    readonly streamId: string,
+    readonly revision: bigint,
+    readonly position: bigint,
+    readonly id: string,
+    readonly type: string,
+    readonly dataJson: string,
+    private readonly metadataJson: string,
+    readonly recordedAt: string,
+  ) {
+    this.data = JSON.parse(dataJson) as JsonValue;
+  }
+  get metadata(): JsonObject {
+    return (this.parsedMetadata ??= JSON.parse(this.metadataJson) as JsonObject);
   }
 }
 
@@ -201,7 +425,7 @@ async function* readInBatches(store: EventStore, size: number): AsyncGenerator<R
       const batch = new Array<RecordedEvent>(rows.length);
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i];
-        batch[i] = { streamId: r[1], revision: r[2], position: r[0], id: r[3], type: r[4], data: JSON.parse(r[5]), metadata: JSON.parse(r[6]) as JsonObject, recordedAt: r[7] };
+        batch[i] = new StoredEvent(r[1], r[2], r[0], r[3], r[4], r[5], r[6], r[7]);
       }
       const last = rows.length < size;
       after = batch[batch.length - 1].position;
@@ -266,4 +490,15 @@ function fsyncFile(path: string): void {
 
 function removeDatabase(path: string): void {
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${path}${suffix}`, { force: true });
+}
+
+/** The worker thread's side: this module, loaded with a {@link PartJob} as its workerData (last: it uses the whole module). */
+const PART_JOB = 'sroiRebuildPart';
+if (!isMainThread && parentPort && (workerData as Record<string, unknown> | null)?.[PART_JOB]) {
+  const port = parentPort;
+  const post = (message: PartMessage): void => port.postMessage(message);
+  buildPart((workerData as Record<string, PartJob>)[PART_JOB], (progress, position) => post({ progress, position })).then(
+    () => post({ done: true }),
+    (error: unknown) => post({ failed: { name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) } }),
+  );
 }

@@ -222,5 +222,14 @@ describe('IntegrationLogProjection', () => {
     } finally {
       rebuilt.close();
     }
-  });
+    // And in worker threads (the integration log built in a part of its own, then merged).
+    const inWorkers = join(tmp.dir, 'rebuilt-in-workers.sqlite');
+    expect((await rebuildReadModels(store, inWorkers, { workers: 2, parallelFrom: 0 })).threads).toBe(3);
+    const parallel = new ReadModelDatabase(inWorkers);
+    try {
+      expect(dumpReadModels(parallel.db)).toEqual(dumpReadModels(fixture.database.db));
+    } finally {
+      parallel.close();
+    }
+  }, 60_000);
 });
