@@ -146,7 +146,7 @@ describe('rebuildReadModels', () => {
     const progress: number[] = [];
     const b = await rebuildReadModels(store, inWorkers, { workers: 2, parallelFrom: 0, batchSize: 3, onProgress: ({ events }) => progress.push(events) });
     expect(a.threads).toBe(1);
-    expect(b.threads).toBe(2);
+    expect(b.threads).toBe(3); // two workers, and this thread copying the integration log
     expect(b).toMatchObject({ events: a.events, position: a.position, contracts: 5 });
     expect(progress.length).toBeGreaterThan(1);
     expect(progress.every((n, i) => n > (progress[i - 1] ?? 0))).toBe(true);
@@ -194,6 +194,25 @@ describe('rebuildReadModels', () => {
       expect(dumpReadModels(after.db)).toEqual(rows);
     } finally {
       after.close();
+    }
+    expect(readdirSync(tmp.dir).filter((f) => f.includes('.part-') || f.includes('.rebuild-'))).toEqual([]);
+  }, 60_000);
+
+  it.each([
+    ['an envelope without its contract id', 'contribution.verified', JSON.stringify({ id: 'e-2', type: 'contribution.verified', municipality: 'Utrecht' }), /lacks its id, type, municipality or contract id/],
+    ['a type that is not public', 'ContributionVerified', JSON.stringify({ id: 'e-2', type: 'ContributionVerified', municipality: 'Utrecht', contractId: 'c-1' }), /not a public event type/],
+    ['data that is not an object', 'contribution.verified', '[1, 2]', /not a JSON object/],
+  ])('refuses an integration stream holding %s, naming the event, on one thread and in workers', async (_name, type, json, message) => {
+    await ledger.register('c-1');
+    const good = { id: 'e-1', type: 'contract.registered', municipality: 'Utrecht', contractId: 'c-1' };
+    await store.appendToStream('integration-utrecht', [{ type: 'contract.registered', data: good }, { type, data: JSON.parse(json) }]);
+    const head = await store.headPosition();
+    for (const workers of [1, 2]) {
+      const file = join(tmp.dir, `w${workers}.sqlite`);
+      const failure = rebuildReadModels(store, file, { workers, parallelFrom: 0 });
+      await expect(failure).rejects.toThrow(message);
+      await expect(failure).rejects.toThrow(`at revision 1 of 'integration-utrecht' (position ${head})`);
+      expect(existsSync(file)).toBe(false);
     }
     expect(readdirSync(tmp.dir).filter((f) => f.includes('.part-') || f.includes('.rebuild-'))).toEqual([]);
   }, 60_000);

@@ -5,9 +5,11 @@ import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from '
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { PUBLIC_EVENT_TYPES } from '@sroi/integration-events';
+import { municipalityKey } from '../integration/integration-log';
 import { INTEGRATION_STREAM_PREFIX } from '../integration/integration-streams';
 import { IntegrationLogProjection } from '../integration/integration-log-projection';
-import { CONTRACT_STREAM_PREFIX } from './contract-events';
+import { CONTRACT_STREAM_PREFIX, MalformedContractEventError } from './contract-events';
 import { ContractProjection } from './contract-projection';
 import { ContractTables } from './contract-tables';
 import { commitBatch } from './projection-runner';
@@ -49,7 +51,7 @@ export interface RebuildResult {
   /** Checkpoint of the rebuilt read models: the last event read, or null for an empty store. */
   position: bigint | null;
   contracts: number;
-  /** Threads that built the rows: 1, or the worker threads of a parallel rebuild. */
+  /** Threads that built the rows: 1, or in a parallel rebuild the worker threads and the calling thread (which copies the integration log). */
   threads: number;
   elapsedMs: number;
 }
@@ -94,36 +96,48 @@ export async function rebuildReadModels(store: EventStore, file: string, options
         const progress = (n: number, at: bigint): void => options.onProgress?.({ events: Math.min((done += n), byStream.total), position: at });
         const head = byStream.head;
         if (head !== null) {
+          const applyInBatches = async (range: StreamRange): Promise<void> => {
+            for await (const batch of byStream.batches(batchSize, range)) {
+              commitBatch(database, projections, batch, head);
+              progress(batch.length, batch[batch.length - 1].position);
+            }
+          };
           const parts = byStream.contractRanges(partsFor(byStream.total, options));
           let inParallel = parts.length > 1;
           if (inParallel) {
-            // Each range of contract streams, and the integration log, is built in a worker thread
-            // into a file of its own; the files are then merged here, SQLite to SQLite.
-            const jobs: PartJob[] = parts.map((range, i) => ({ storePath: byStream.path, file: `${building}.part-${i}`, kind: 'contracts', range, head, batchSize }));
-            if (byStream.holds(byStream.integrationRange)) {
-              jobs.push({ storePath: byStream.path, file: `${building}.part-${jobs.length}`, kind: 'integration', range: byStream.integrationRange, head, batchSize });
-            }
+            // Each range of contract streams is built in a worker thread into a file of its own;
+            // the files are then merged here, SQLite to SQLite.
+            const jobs: PartJob[] = parts.map((range, i) => ({ storePath: byStream.path, file: `${building}.part-${i}`, range, head, batchSize }));
+            const stop = new AbortController();
             try {
-              await runInWorkers(jobs, options.workerHeapMb ?? WORKER_HEAP_MB, progress);
+              const built = runInWorkers(jobs, options.workerHeapMb ?? WORKER_HEAP_MB, progress, stop.signal);
+              built.catch(() => undefined); // awaited below, after the copy
+              try {
+                // Meanwhile SQLite copies the integration log on this thread.
+                await copyIntegrationEvents(database, byStream, head, progress);
+              } catch (error) {
+                stop.abort();
+                await built.catch(() => undefined);
+                throw error;
+              }
+              await built;
               mergeParts(database, jobs);
-              threads = jobs.length;
+              threads = jobs.length + 1;
             } catch (error) {
-              // A contract too large for a thread's bounded heap: build on this thread instead.
+              // A contract too large for a thread's bounded heap: build the contracts on this thread instead.
               if ((error as { code?: string }).code !== 'ERR_WORKER_OUT_OF_MEMORY') throw error;
               inParallel = false;
-              done = 0;
             } finally {
               for (const job of jobs) removeDatabase(job.file);
             }
-          }
-          if (!inParallel) {
-            // Contract by contract: each one's rows are written once, in key order.
-            for (const range of [prefixRange(CONTRACT_STREAM_PREFIX), byStream.integrationRange]) {
-              for await (const batch of byStream.batches(batchSize, range)) {
-                commitBatch(database, projections, batch, head);
-                progress(batch.length, batch[batch.length - 1].position);
-              }
+            if (!inParallel) {
+              done = Number(database.db.prepare('SELECT count(*) FROM integration_events').pluck().get());
+              await applyInBatches(prefixRange(CONTRACT_STREAM_PREFIX));
             }
+          } else {
+            // Contract by contract: each one's rows are written once, in key order.
+            await applyInBatches(prefixRange(CONTRACT_STREAM_PREFIX));
+            await copyIntegrationEvents(database, byStream, head, progress);
           }
           // The checkpoint is the head even when the log holds no contract event after the last batch.
           database.transaction(() => projections.forEach((p) => database.saveCheckpoint(p.name, head)));
@@ -241,7 +255,7 @@ function openByStream(path: string, atHead?: bigint): ByStream | null {
       holds: ([from, to]) => head !== null && db.prepare('SELECT 1 FROM events WHERE stream_id >= ? AND stream_id < ? AND position <= ? LIMIT 1').get(from, to, head) !== undefined,
       async *batches(size: number, [from, to]: StreamRange) {
         if (head === null) return;
-        const rows = select.iterate(from, to, head) as IterableIterator<[bigint, string, bigint, string, string, string, string, string]>;
+        const rows = select.iterate(from, to, head) as IterableIterator<StoredRow>;
         try {
           // A batch ends at a stream's end (the projection then folds each stream in one go),
           // unless one stream alone passes 4 × size: memory stays bounded by the batch size.
@@ -255,9 +269,8 @@ function openByStream(path: string, atHead?: bigint): ByStream | null {
                 done = true;
                 break;
               }
-              const [position, streamId, revision, id, type, data, metadata, recordedAt] = r.value;
-              const event = new StoredEvent(streamId, revision, position, id, type, data, metadata, recordedAt);
-              if (batch.length >= size && (streamId !== batch[batch.length - 1].streamId || batch.length >= 4 * size)) {
+              const event = toStoredEvent(r.value);
+              if (batch.length >= size && (event.streamId !== batch[batch.length - 1].streamId || batch.length >= 4 * size)) {
                 next = event;
                 break;
               }
@@ -287,11 +300,10 @@ function partsFor(events: number, options: RebuildOptions): number {
   return workers > 1 && events >= (options.parallelFrom ?? 200_000) ? workers : 1;
 }
 
-/** A part of a parallel rebuild: the rows of one projection for a range of streams, into a file of its own. */
+/** A part of a parallel rebuild: the contract rows of a range of contract streams, into a file of its own. */
 interface PartJob {
   storePath: string;
   file: string;
-  kind: 'contracts' | 'integration';
   range: StreamRange;
   head: bigint;
   batchSize: number;
@@ -305,7 +317,7 @@ async function buildPart(job: PartJob, onBatch: (events: number, position: bigin
   try {
     const database = new ReadModelDatabase(job.file, { synchronous: 'OFF', mode: 'building', cacheKiB: SMALL_CACHE_KIB });
     try {
-      const projection = job.kind === 'contracts' ? new ContractProjection(new ContractTables(database), { cacheSize: 64 }) : new IntegrationLogProjection(database.db);
+      const projection = new ContractProjection(new ContractTables(database), { cacheSize: 64 });
       for await (const batch of reader.batches(job.batchSize, job.range)) {
         commitBatch(database, [projection], batch, job.head);
         onBatch(batch.length, batch[batch.length - 1].position);
@@ -323,7 +335,7 @@ async function buildPart(job: PartJob, onBatch: (events: number, position: bigin
  * sources (the tests), the threads compile them with @swc-node/register, as `npm run` scripts do;
  * `npm run rebuild` runs the built JavaScript. The first failure stops every thread.
  */
-async function runInWorkers(jobs: readonly PartJob[], heapMb: number, onBatch: (events: number, position: bigint) => void): Promise<void> {
+async function runInWorkers(jobs: readonly PartJob[], heapMb: number, onBatch: (events: number, position: bigint) => void, signal: AbortSignal): Promise<void> {
   const fromSource = __filename.endsWith('.ts');
   const workers: Worker[] = [];
   const results = jobs.map((job) => {
@@ -346,8 +358,10 @@ async function runInWorkers(jobs: readonly PartJob[], heapMb: number, onBatch: (
       worker.on('exit', (code) => rejectPart(new Error(`a rebuild worker stopped (exit code ${code}) before it finished`)));
     });
   });
+  const stopped = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('rebuild stopped')), { once: true }));
+  stopped.catch(() => undefined);
   try {
-    await Promise.all(results);
+    await Promise.race([Promise.all(results), stopped]);
   } finally {
     // After a failure the others are stopped; after success each has ended its work already.
     await Promise.allSettled(workers.map((w) => w.terminate()));
@@ -364,20 +378,82 @@ function workspaceTsconfig(): string {
   throw new Error(`no tsconfig.base.json above ${__dirname}`);
 }
 
-/** Copies the rows of each part's file into the database, in order (SQLite to SQLite: no JSON is parsed). */
+/**
+ * The integration log (table `integration_events`) copied from the store's integration streams by
+ * SQLite itself: its rows are the stored events' JSON text and a few of its fields, so nothing
+ * needs to be parsed in JavaScript. Only events that pass the checks {@link IntegrationLogProjection}
+ * makes are copied; when one did not, the first such event goes through that projection, which
+ * names the problem (the rebuild then fails).
+ * Copied in chunks in log order (a scan by rowid: no sort), yielding to the event loop between them.
+ */
+async function copyIntegrationEvents(database: ReadModelDatabase, byStream: ByStream, head: bigint, onBatch: (events: number, position: bigint) => void): Promise<void> {
+  const [from, to] = byStream.integrationRange;
+  if (!byStream.holds(byStream.integrationRange)) return;
+  const db = database.db;
+  db.function('sroi_municipality_key', { deterministic: true }, (m: unknown) => (typeof m === 'string' ? municipalityKey(m) : null));
+  db.prepare('ATTACH DATABASE ? AS store').run(byStream.path);
+  try {
+    // `+stream_id`: no index on it, so the rows are read in rowid (log) order.
+    const inRange = '+stream_id >= @from AND +stream_id < @to AND position > @after AND position <= @head';
+    // CASE: the JSON functions raise an error on malformed JSON, so they run only on valid JSON;
+    // IS: a missing field is NULL, which must make the check false, not NULL.
+    const valid = `CASE WHEN type IN (${PUBLIC_EVENT_TYPES.map((t) => `'${t}'`).join(', ')}) AND json_valid(data) THEN
+        json_type(data) IS 'object' AND json_type(data, '$.id') IS 'text' AND json_type(data, '$.type') IS 'text'
+        AND json_extract(data, '$.type') IS type AND json_type(data, '$.municipality') IS 'text' AND json_type(data, '$.contractId') IS 'text'
+      ELSE 0 END`;
+    const copy = db.prepare(
+      `INSERT INTO integration_events (position, event_id, type, municipality_key, municipality, contract_id, json)
+       SELECT position, json_extract(data, '$.id'), type, sroi_municipality_key(json_extract(data, '$.municipality')),
+              json_extract(data, '$.municipality'), json_extract(data, '$.contractId'), data
+       FROM store.events WHERE ${inRange} AND (${valid}) ORDER BY position LIMIT @limit`,
+    );
+    const last = db.prepare('SELECT max(position) FROM integration_events').pluck().safeIntegers(true);
+    let after = 0n;
+    for (;;) {
+      const { changes } = database.transaction(() => copy.run({ from, to, after, head, limit: INTEGRATION_COPY_CHUNK }));
+      if (changes === 0) break;
+      after = last.get() as bigint;
+      onBatch(changes, after);
+      if (changes < INTEGRATION_COPY_CHUNK) break;
+      await yieldToEventLoop();
+    }
+    const inStore = db.prepare(`SELECT count(*) FROM store.events WHERE ${inRange}`).pluck().get({ from, to, after: 0n, head }) as number;
+    const copied = db.prepare('SELECT count(*) FROM integration_events').pluck().get() as number;
+    if (copied !== inStore) {
+      // An event failed the checks: find the first one and say what is wrong with it.
+      const invalid = db.prepare(`SELECT position FROM store.events WHERE ${inRange} AND NOT (${valid}) ORDER BY position LIMIT 1`).pluck().safeIntegers(true);
+      const bad = invalid.get({ from, to, after: 0n, head }) as bigint | undefined;
+      if (bad !== undefined) {
+        const row = db.prepare('SELECT position, stream_id, revision, event_id, type, data, metadata, recorded_at FROM store.events WHERE position = ?').raw(true).safeIntegers(true).get(bad) as StoredRow;
+        let event: RecordedEvent;
+        try {
+          event = toStoredEvent(row);
+        } catch (error) {
+          throw new MalformedContractEventError({ streamId: row[1], revision: row[2], position: row[0], type: row[4] }, 'its data is not JSON', { cause: error });
+        }
+        new IntegrationLogProjection(db).apply([event]);
+        throw new MalformedContractEventError(event, 'the public event does not have the shape of an integration event');
+      }
+      throw new Error(`The integration log copied ${copied} of the ${inStore} public events of the store`);
+    }
+  } finally {
+    db.exec('DETACH DATABASE store');
+  }
+}
+
+/** Integration events copied per transaction. */
+const INTEGRATION_COPY_CHUNK = 20_000;
+
+/** Copies the contract rows of each part's file into the database (SQLite to SQLite: no JSON is parsed). */
 function mergeParts(database: ReadModelDatabase, jobs: readonly PartJob[]): void {
   for (const job of jobs) {
     database.db.prepare('ATTACH DATABASE ? AS part').run(job.file);
     try {
       database.transaction(() => {
-        database.db.exec(
-          job.kind === 'integration'
-            ? 'INSERT INTO integration_events SELECT * FROM part.integration_events;'
-            : `INSERT OR IGNORE INTO catalogues SELECT * FROM part.catalogues;
-               INSERT INTO contracts SELECT * FROM part.contracts;
-               INSERT INTO contract_headers SELECT * FROM part.contract_headers;
-               INSERT INTO contributions SELECT * FROM part.contributions;`,
-        );
+        database.db.exec(`INSERT OR IGNORE INTO catalogues SELECT * FROM part.catalogues;
+          INSERT INTO contracts SELECT * FROM part.contracts;
+          INSERT INTO contract_headers SELECT * FROM part.contract_headers;
+          INSERT INTO contributions SELECT * FROM part.contributions;`);
       });
     } finally {
       database.db.exec('DETACH DATABASE part');
@@ -410,6 +486,13 @@ class StoredEvent implements RecordedEvent {
   }
 }
 
+/** A row of the store's events table: position, stream_id, revision, event_id, type, data, metadata, recorded_at. */
+type StoredRow = [bigint, string, bigint, string, string, string, string, string];
+
+function toStoredEvent(r: StoredRow): StoredEvent {
+  return new StoredEvent(r[1], r[2], r[0], r[3], r[4], r[5], r[6], r[7]);
+}
+
 /**
  * The whole log in batches of `size` events, streamed (one batch in memory at a time). The SQLite
  * engine is read directly, a page per batch, with no promise per event; any other store through
@@ -425,7 +508,7 @@ async function* readInBatches(store: EventStore, size: number): AsyncGenerator<R
       const batch = new Array<RecordedEvent>(rows.length);
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i];
-        batch[i] = new StoredEvent(r[1], r[2], r[0], r[3], r[4], r[5], r[6], r[7]);
+        batch[i] = toStoredEvent(r);
       }
       const last = rows.length < size;
       after = batch[batch.length - 1].position;
