@@ -16,6 +16,7 @@ export {
   isObservationSource,
   mapContractEvent,
   mapContractStream,
+  mapperStateAfter,
   mapStatusObservation,
   type ContractMapperState,
   type MapperOptions,

@@ -316,6 +316,53 @@ export function mapContractStream(sources: Iterable<SourceEvent>, options: Mappe
   return { state: s ?? createMapperState(), events };
 }
 
+/**
+ * The mapper state after `sources`, as {@link mapContractStream} leaves it, without building their
+ * public events: the contract events are folded and the status is computed once at the end (and
+ * once per status observation), not after every event. For a consumer that lost its state and
+ * must catch up on events it has published before (the publisher's cache miss): mapping on from
+ * the state returned gives, byte for byte, what mapping on from mapContractStream's state gives.
+ * Makes the same checks of the events as mapping them.
+ */
+export function mapperStateAfter(sources: Iterable<SourceEvent>, options: Pick<MapperOptions, 'dateOf'>, state?: ContractMapperState): ContractMapperState {
+  let settled = state ?? createMapperState();
+  let contract = settled.contract;
+  // the last contract event folded into `contract` since `settled` was computed
+  let pending: SourceEvent | null = null;
+  const settle = (): void => {
+    if (pending === null) return;
+    if (!isRegistered(contract)) {
+      settled = { contract, lastStatus: settled.lastStatus, statusAsOf: settled.statusAsOf, realised: null };
+    } else {
+      // The status emitted last is the status after the last event: mapping emits every change of it.
+      const asOf = options.dateOf(pending.recordedAt);
+      settled = { contract, lastStatus: figuresOf(contract, asOf, pending.recordedAt).status, statusAsOf: asOf, realised: null };
+    }
+    pending = null;
+  };
+  for (const source of sources) {
+    if (isObservationSource(source)) {
+      settle();
+      settled = mapStatusObservation(settled, source, { idFor: () => '', dateOf: options.dateOf }).state;
+      contract = settled.contract;
+      continue;
+    }
+    if (!isMappedSource(source)) continue;
+    const event = source.event as ContractEvent;
+    if (event.schemaVersion !== undefined && event.schemaVersion !== 1) {
+      throw new MappingError(`${event.type} has schemaVersion ${String(event.schemaVersion)}; this mapper reads version 1`);
+    }
+    contract = evolve(contract, event);
+    const touched = contributionIdOf(event);
+    if (isRegistered(contract) && touched !== null && contract.contributions[touched] === undefined) {
+      throw new MappingError(`${event.type} names contribution ${touched}, which the contract does not hold`);
+    }
+    pending = source;
+  }
+  settle();
+  return settled;
+}
+
 // ------------------------------------------------------------------------------------------------
 
 function envelope<T extends PublicEventType>(contract: RegisteredContract, source: SourceEvent, id: string, type: T, data: PublicEventDataMap[T]): PublicEvent {

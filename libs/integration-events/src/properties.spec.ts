@@ -23,7 +23,7 @@ import {
 } from '@sroi/domain';
 import { amsterdamDateOf } from './amsterdam-date';
 import type { PublicEvent } from './events';
-import { mapContractEvent, mapContractStream, type ContractMapperState, type MapperOptions, type SourceEvent } from './mapper';
+import { mapContractEvent, mapContractStream, mapperStateAfter, type ContractMapperState, type MapperOptions, type SourceEvent } from './mapper';
 import { PUBLIC_EVENT_SCHEMAS } from './schemas';
 import { registerCommand, StreamBuilder } from './testing/fixtures';
 import { keyPaths, stringLeaves } from './testing/support';
@@ -238,6 +238,23 @@ describe.each(Object.entries(setups))('random histories: %s', (_name, setup) => 
         expect(JSON.stringify(again.state.contract)).toBe(JSON.stringify(first.state.contract));
       }),
       { numRuns: 80 },
+    );
+  });
+
+  it('mapperStateAfter leaves the state mapping leaves: mapping on from it gives the same public events, byte for byte', () => {
+    fc.assert(
+      fc.property(histories, fc.nat(), (h, cut) => {
+        const k = cut % (h.length + 1);
+        const mapped = mapContractStream(h.slice(0, k), OPTS).state;
+        const fast = mapperStateAfter(h.slice(0, k), OPTS);
+        expect(fast.lastStatus).toBe(mapped.lastStatus);
+        expect(fast.statusAsOf).toBe(mapped.statusAsOf);
+        expect(JSON.stringify(fast.contract)).toBe(JSON.stringify(mapped.contract));
+        const rest = mapContractStream(h.slice(k), OPTS, fast);
+        expect(json(rest.events)).toBe(json(mapContractStream(h.slice(k), OPTS, mapped).events));
+        expect(rest.state.lastStatus).toBe(mapContractStream(h, OPTS).state.lastStatus);
+      }),
+      { numRuns: 100 },
     );
   });
 

@@ -10,6 +10,7 @@ import {
   isObservationSource,
   mapContractEvent,
   mapContractStream,
+  mapperStateAfter,
   mapStatusObservation,
   OBLIGATION_STATUS_OBSERVED,
   type ContractMapperState,
@@ -184,6 +185,14 @@ describe('status observations: the date alone changes the status', () => {
     const head = mapContractStream(log.slice(0, 3), OPTS);
     const tail = mapContractStream(log.slice(3), OPTS, head.state);
     expect(JSON.stringify([...head.events, ...tail.events])).toBe(JSON.stringify(once.events));
+    // and from mapperStateAfter's state, cut anywhere (observations included): the same
+    for (let k = 0; k <= log.length; k++) {
+      const state = mapperStateAfter(log.slice(0, k), OPTS);
+      const mapped = mapContractStream(log.slice(0, k), OPTS).state;
+      expect([state.lastStatus, state.statusAsOf]).toEqual([mapped.lastStatus, mapped.statusAsOf]);
+      const rest = mapContractStream(log.slice(k), OPTS, state);
+      expect(JSON.stringify(rest.events)).toBe(JSON.stringify(once.events.filter((e) => log.slice(k).some((x) => x.position === e.sourcePosition))));
+    }
   });
 
   it('throws on a malformed observation rather than guess', () => {

@@ -11,7 +11,7 @@ import addFormats from 'ajv-formats';
 import { join } from 'node:path';
 import { obligationStream } from '../../shared/event-codec';
 import { Ledger, openStore, tempDir } from '../../projections/testing/ledger';
-import { integrationMapper, publicEventId } from '../integration-mapper';
+import { integrationMapper, integrationStateAfter, publicEventId } from '../integration-mapper';
 import { INTEGRATION_STREAM_PREFIX, integrationStream } from '../integration-streams';
 import { observationEvent, observationId } from '../obligation-monitor/obligation-monitor';
 import { IntegrationPublisher, type PublicEventMapper, type SourceEvent } from './integration-publisher';
@@ -41,7 +41,7 @@ afterEach(async () => {
   tmp.remove();
 });
 
-function publisher(options: { cacheSize?: number; batchSize?: number } = {}): { publisher: IntegrationPublisher; checkpoint: PublisherCheckpoint } {
+function publisher(options: { cacheSize?: number; batchSize?: number; stateAfter?: (sources: readonly SourceEvent[]) => unknown } = {}): { publisher: IntegrationPublisher; checkpoint: PublisherCheckpoint } {
   const checkpoint = new PublisherCheckpoint(join(tmp.dir, INTEGRATION_FILE));
   const p = new IntegrationPublisher(store, checkpoint, integrationMapper as PublicEventMapper<unknown>, { batchWindowMs: 2, retryInitialMs: 10, ...options });
   running.push({
@@ -164,7 +164,10 @@ describe('IntegrationPublisher: status observations', () => {
     expect(statusChanges(utrecht, 'c-2').map(([, to]) => to)).toEqual(['behind', 'met']);
   });
 
-  it('rebuilds a state it no longer holds from both streams, in global order, with the same result', async () => {
+  it.each([
+    ['by mapping them again', undefined],
+    ['with mapperStateAfter (the service)', integrationStateAfter],
+  ])('rebuilds a state it no longer holds from both streams, in global order, with the same result (%s)', async (_how, stateAfter) => {
     // Interleaved contracts, observations between their events, a cache of one: nearly every event misses.
     for (const id of ['a', 'b', 'c']) await ledger.register(id, { municipality: id === 'b' ? 'Amersfoort' : 'Utrecht', startDate: addDays(base, 10), endDate: addDays(base, 100) });
     for (const id of ['a', 'b', 'c']) await observe(id, addDays(base, 15), 'behind', 'no_stream');
@@ -172,7 +175,7 @@ describe('IntegrationPublisher: status observations', () => {
     for (const id of ['a', 'b', 'c']) await ledger.purchase(id, 'k-1', 6_000_000, addDays(base, 12));
     for (const id of ['a', 'b', 'c']) await observe(id, addDays(base, 20), 'met', 0n);
     await ledger.execute('a', { type: 'CloseContract', data: { reason: 'klaar' } } as ContractCommand);
-    const { publisher: p } = publisher({ cacheSize: 1, batchSize: 3 });
+    const { publisher: p } = publisher({ cacheSize: 1, batchSize: 3, stateAfter });
     p.start();
     await published(p);
     const actual = await actualByStream();

@@ -47,6 +47,12 @@ export interface IntegrationPublisherOptions {
    * (as the repository), with catalogue versions shared between states.
    */
   cacheSize?: number;
+  /**
+   * The mapper state after the given events, as mapping them one by one leaves it, computed
+   * without building their public events (a cache miss catches up on events published before).
+   * Default: maps them one by one.
+   */
+  stateAfter?: (sources: readonly SourceEvent[]) => unknown;
   retryInitialMs?: number;
   retryMaxMs?: number;
   logger?: PublisherLogger;
@@ -124,6 +130,7 @@ export class IntegrationPublisher {
   private readonly retryMaxMs: number;
   private readonly logger: PublisherLogger;
   private readonly states: Lru<string, CachedState>;
+  private readonly stateAfter: ((sources: readonly SourceEvent[]) => unknown) | undefined;
   private readonly tails = new Map<string, StreamTail>();
   private position: bigint | null;
   private publisherState: PublisherState = 'stopped';
@@ -148,6 +155,7 @@ export class IntegrationPublisher {
     this.retryMaxMs = options.retryMaxMs ?? 10_000;
     this.logger = options.logger ?? silent;
     this.states = new Lru(options.cacheSize ?? 12_000);
+    this.stateAfter = options.stateAfter;
     this.position = checkpoint.load();
   }
 
@@ -333,7 +341,8 @@ export class IntegrationPublisher {
     if (observation && observed.length !== Number(recorded.revision)) throw new Error(`the stream holds ${observed.length} events before revision ${recorded.revision}`);
     const merged = [...contract, ...observed.filter(isSourceEvent)].sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
     let state: unknown;
-    for (const r of merged) state = this.mapper(state, toSource(r)).state;
+    if (this.stateAfter) state = this.stateAfter(merged.map(toSource));
+    else for (const r of merged) state = this.mapper(state, toSource(r)).state;
     return { revision: BigInt(contract.length) - 1n, observations: BigInt(observed.length) - 1n, position: merged.length ? merged[merged.length - 1].position : -1n, state };
   }
 
