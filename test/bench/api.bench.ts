@@ -198,7 +198,8 @@ async function main(): Promise<void> {
     const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('npm run build failed');
     const nodeArgs = (env['BENCH_SERVICE_NODE_ARGS'] ?? '').split(' ').filter((a) => a.length > 0);
-    const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist/apps/api/main.js')], {
+    // The V8 options of `npm start` (package.json) and the Dockerfile.
+    const child = spawn(process.execPath, ['--max-semi-space-size=64', ...nodeArgs, join(root, 'dist/apps/api/main.js')], {
       cwd: root,
       env: { ...env, SROI_DATA_DIR: dir, PORT: String(PORT), SROI_DEMO: 'off', HOST: '127.0.0.1' },
       stdio: ['ignore', 'ignore', 'inherit'],
