@@ -76,14 +76,21 @@ export async function rebuildReadModels(store: EventStore, file: string, options
   const target = resolve(file);
   const building = `${target}.rebuild-${process.pid}`;
   removeDatabase(building);
-  // Durability comes from the fsync before the swap: while building, a crash just loses the new file.
-  const database = new ReadModelDatabase(building, { synchronous: 'OFF', mode: 'building', cacheKiB: SMALL_CACHE_KIB });
+  // Read in stream order (SQLite engine), rows are written in key order; in log order, all over the file.
+  const byStream = store instanceof SqliteEventStore ? openByStream(store.path) : null;
+  let database: ReadModelDatabase;
+  try {
+    // Durability comes from the fsync before the swap: while building, a crash just loses the new file.
+    database = new ReadModelDatabase(building, { synchronous: 'OFF', mode: 'building', cacheKiB: byStream ? SMALL_CACHE_KIB : undefined });
+  } catch (error) {
+    byStream?.close();
+    throw error;
+  }
   let events = 0;
   let position: bigint | null = null;
   let contracts = 0;
   let threads = 1;
   try {
-    const byStream = store instanceof SqliteEventStore ? openByStream(store.path) : null;
     // In log order each batch touches contracts all over: larger batches write each one less often.
     const batchSize = options.batchSize ?? (byStream ? 500 : 5_000);
     // In stream order a contract spans two batches at most: a small cache is enough.
