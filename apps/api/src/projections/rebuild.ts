@@ -51,7 +51,7 @@ export interface RebuildResult {
   /** Checkpoint of the rebuilt read models: the last event read, or null for an empty store. */
   position: bigint | null;
   contracts: number;
-  /** Threads that built the rows: 1, or in a parallel rebuild the worker threads and the calling thread (which copies the integration log). */
+  /** Threads that built the rows: 1, or in a parallel rebuild the worker threads, and the calling thread when it copied an integration log. */
   threads: number;
   elapsedMs: number;
 }
@@ -129,7 +129,7 @@ export async function rebuildReadModels(store: EventStore, file: string, options
               }
               await built;
               mergeParts(database, jobs);
-              threads = jobs.length + 1;
+              threads = jobs.length + (byStream.holds(byStream.integrationRange) ? 1 : 0);
             } catch (error) {
               // A contract too large for a thread's bounded heap: build the contracts on this thread instead.
               if ((error as { code?: string }).code !== 'ERR_WORKER_OUT_OF_MEMORY') throw error;
