@@ -9,7 +9,19 @@ import { isMainThread } from 'node:worker_threads';
 import { READ_MODELS_FILE } from './read-model-database';
 import { rebuildReadModels } from './rebuild';
 
+/** A non-negative integer from the environment, or undefined when unset; a clear error otherwise. */
+function countFrom(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value)) throw new Error(`${name} must be a whole number of 0 or more, not '${raw}'`);
+  return value;
+}
+
 export async function rebuildCommand(env: NodeJS.ProcessEnv, out: NodeJS.WritableStream): Promise<number> {
+  // SROI_REBUILD_WORKERS: worker threads for the contracts (1: none); SROI_REBUILD_PARALLEL_FROM: events from which they are used.
+  const workers = countFrom(env, 'SROI_REBUILD_WORKERS');
+  const parallelFrom = countFrom(env, 'SROI_REBUILD_PARALLEL_FROM');
   const dataDir = resolve(env['SROI_DATA_DIR']?.trim() || './data');
   const store = await openEventStore(eventStoreConfigFromEnv({ ...env, SROI_DATA_DIR: dataDir }));
   try {
@@ -17,6 +29,8 @@ export async function rebuildCommand(env: NodeJS.ProcessEnv, out: NodeJS.Writabl
     out.write(`Rebuilding ${file} from the ${store.engine} event store...\n`);
     let reported = 0;
     const result = await rebuildReadModels(store, file, {
+      ...(workers !== undefined ? { workers: Math.max(1, workers) } : {}),
+      ...(parallelFrom !== undefined ? { parallelFrom } : {}),
       onProgress: ({ events }) => {
         if (events - reported >= 100_000) {
           reported = events;
