@@ -3,7 +3,7 @@ import type { AllSubscription, EventStore, RecordedEvent, SqliteEventStore } fro
 import { contractIdOf, contractStreamId } from './contract-events';
 import { ProjectionHealth } from './projection-health';
 import { dumpReadModels } from './read-model-database';
-import { rebuildReadModels } from './rebuild';
+import { buildNewReadModels, rebuildReadModels } from './rebuild';
 import { Ledger, openStore, seedPortfolio, tempDir, toContractEvent, TODAY } from './testing/ledger';
 import { caughtUp, eventually, readModelsIn, type ReadModelsFixture } from './testing/read-models.fixture';
 
@@ -96,6 +96,64 @@ describe('ProjectionRunner', () => {
     const oneByOne = await dump(1);
     expect(oneByOne['contributions']?.length).toBeGreaterThan(5);
     expect(await dump(10_000)).toEqual(oneByOne);
+  });
+
+  describe('new read models over a large SQLite log (the fast start)', () => {
+    const build = (f: () => ReadModelsFixture) => () => buildNewReadModels(store, f().database, { from: 0, workers: 2, parallelFrom: 0 });
+
+    it('are built in place as a rebuild builds them, then the runner goes live with the rows event-by-event processing gives', async () => {
+      await seedPortfolio(ledger);
+      const reference = tempDir();
+      try {
+        const slow = readModelsIn(reference.dir, store);
+        slow.runner.start();
+        let built: Awaited<ReturnType<typeof buildNewReadModels>> = null;
+        const fast = build(() => fixture as ReadModelsFixture);
+        fixture = readModelsIn(tmp.dir, store, { initialBuild: async () => (built = await fast()) });
+        fixture.runner.start();
+        await caughtUp(fixture.runner, store);
+        expect(built).toMatchObject({ events: Number(await store.headPosition()), contracts: 5, threads: 2 });
+        expect(fixture.runner.appliedEvents).toBe(Number(await store.headPosition()));
+        // and live after it
+        const { position } = await ledger.hire('c-1', 'p-fast', { startDate: '2023-05-01' });
+        expect(await fixture.runner.waitFor(position, 5_000)).toBe(true);
+        expect(fixture.runner.state).toBe('live');
+        await caughtUp(slow.runner, store);
+        for (const f of [fixture, slow]) f.readModels.refreshSnapshots(TODAY);
+        expect(dumpReadModels(fixture.database.db)).toEqual(dumpReadModels(slow.database.db));
+        await slow.close();
+      } finally {
+        reference.remove();
+      }
+    }, 60_000);
+
+    it('are not built when the file holds anything already, nor for a log below the threshold', async () => {
+      await seedPortfolio(ledger);
+      fixture = readModelsIn(tmp.dir, store);
+      await expect(buildNewReadModels(store, fixture.database, { from: 1_000_000 })).resolves.toBeNull();
+      fixture.database.saveCheckpoint('contracts', 1n);
+      await expect(buildNewReadModels(store, fixture.database, { from: 0 })).resolves.toBeNull();
+    });
+
+    it('fall back to event by event when the build fails: nothing of it stays, and a bad event is reported as usual', async () => {
+      await ledger.register('c-1');
+      await ledger.hire('c-1', 'p-1');
+      const bad = await store.appendToStream(contractStreamId('c-1'), [{ type: 'PurchaseRecorded', data: { contributionId: 'k-1' }, metadata: { schemaVersion: 1 } }]);
+      await ledger.register('c-2');
+      const warnings: string[] = [];
+      fixture = readModelsIn(tmp.dir, store, {
+        initialBuild: build(() => fixture as ReadModelsFixture),
+        logger: { log: () => undefined, warn: (m) => warnings.push(m), error: () => undefined },
+      });
+      fixture.runner.start();
+      await eventually(() => fixture?.runner.state === 'failed', 30_000);
+      expect(warnings.join('\n')).toMatch(/fast build from the whole log failed \(Cannot apply PurchaseRecorded at revision 2 of 'contract-c-1'.*catching up event by event/);
+      expect(fixture.runner.lastError?.event?.position).toBe(String(bad.position));
+      // What precedes the bad event is applied event by event, and nothing after it.
+      expect(fixture.database.checkpoint('contracts')).toBe(bad.position - 1n);
+      expect(fixture.readModels.summary('c-1', TODAY)?.revision).toBe(1);
+      expect(fixture.readModels.summary('c-2', TODAY)).toBeNull();
+    }, 60_000);
   });
 
   it('applies live events after catching up, and waitFor resolves on apply', async () => {

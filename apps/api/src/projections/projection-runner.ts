@@ -48,6 +48,13 @@ export interface ProjectionRunnerOptions {
   retryInitialMs?: number;
   /** Longest wait before resubscribing (ms). Default 10,000. */
   retryMaxMs?: number;
+  /**
+   * Run once before subscribing when the read models hold no checkpoint: may build them from the
+   * whole log faster than event by event (see `buildNewReadModels`) and answer the position they
+   * reach and the events read, or null to catch up as usual. When it throws, it must leave the
+   * read models empty: the runner then catches up event by event.
+   */
+  initialBuild?: () => Promise<{ position: bigint | null; events: number } | null>;
   logger?: RunnerLogger;
 }
 
@@ -96,6 +103,7 @@ export class ProjectionRunner extends ProjectionProgress {
   private loop: Promise<void> | undefined;
   private stopping = false;
   private wakeFromBackoff: (() => void) | undefined;
+  private readonly initialBuild: ProjectionRunnerOptions['initialBuild'];
 
   constructor(
     private readonly store: EventStore,
@@ -112,6 +120,7 @@ export class ProjectionRunner extends ProjectionProgress {
     this.retryInitialMs = options.retryInitialMs ?? 100;
     this.retryMaxMs = options.retryMaxMs ?? 10_000;
     this.logger = options.logger ?? silentLogger;
+    this.initialBuild = options.initialBuild;
     this.position = this.savedCheckpoint();
   }
 
@@ -173,6 +182,22 @@ export class ProjectionRunner extends ProjectionProgress {
     for (const w of [...this.waiters]) w.resolve(false);
   }
 
+  private async buildFirst(build: () => Promise<{ position: bigint | null; events: number } | null>): Promise<void> {
+    try {
+      const built = await build();
+      // The rows were written by other projection instances: drop whatever these hold in memory.
+      for (const p of this.projections) p.discarded();
+      if (!built || built.position === null) return;
+      this.position = built.position;
+      this.applied += built.events;
+      for (const w of [...this.waiters]) if (w.position <= built.position) w.resolve(true);
+    } catch (error) {
+      for (const p of this.projections) p.discarded();
+      const message = error instanceof Error ? error.message : String(error);
+      this.logger.warn(`Projections: the fast build from the whole log failed (${message}); catching up event by event instead`);
+    }
+  }
+
   private savedCheckpoint(): bigint | null {
     const positions = this.projections.map((p) => this.database.checkpoint(p.name));
     if (positions.some((p) => p === null)) {
@@ -186,6 +211,7 @@ export class ProjectionRunner extends ProjectionProgress {
 
   private async run(): Promise<void> {
     let delay = this.retryInitialMs;
+    if (this.position === null && this.initialBuild) await this.buildFirst(this.initialBuild);
     while (!this.stopping) {
       let subscription: AllSubscription | undefined;
       try {

@@ -16,6 +16,7 @@ import { ContractProjection } from './contract-projection';
 import { ContractTables } from './contract-tables';
 import { ProjectionHealth } from './projection-health';
 import { ProjectionRunner } from './projection-runner';
+import { buildNewReadModels } from './rebuild';
 import { READ_MODELS_FILE, ReadModelDatabase } from './read-model-database';
 import { ContractReadModels, ProjectionProgress } from './read-models';
 import { SnapshotRefresher } from './snapshot-refresher';
@@ -51,7 +52,19 @@ const logger = new Logger('Projections');
       provide: ProjectionRunner,
       inject: [EVENT_STORE, ReadModelDatabase, ContractTables, IntegrationLogProjection],
       useFactory: (store: EventStore, database: ReadModelDatabase, tables: ContractTables, integrationLog: IntegrationLogProjection) =>
-        new ProjectionRunner(store, database, [new ContractProjection(tables), integrationLog], { logger }),
+        new ProjectionRunner(store, database, [new ContractProjection(tables), integrationLog], {
+          logger,
+          // New read models over a large SQLite log are built as a rebuild builds them, in place.
+          initialBuild: async () => {
+            const started = performance.now();
+            const built = await buildNewReadModels(store, database);
+            if (built) {
+              const seconds = ((performance.now() - started) / 1000).toFixed(1);
+              logger.log(`Read models built from ${built.events} events (${built.contracts} contracts) in ${seconds} s on ${built.threads} thread(s)`);
+            }
+            return built;
+          },
+        }),
     },
     { provide: SqliteContractReadModels, inject: [ContractTables], useFactory: (tables: ContractTables) => new SqliteContractReadModels(tables) },
     {

@@ -182,6 +182,16 @@ export class ReadModelDatabase {
     this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
+  /** No checkpoint and no row in any table: nothing was projected into this file yet. */
+  isEmpty(): boolean {
+    return TABLES.every((table) => this.db.prepare(`SELECT 1 FROM ${table} LIMIT 1`).get() === undefined);
+  }
+
+  /** Deletes every row (in one transaction): the file is as new. */
+  clear(): void {
+    this.transaction(() => TABLES.forEach((table) => this.db.exec(`DELETE FROM ${table}`)));
+  }
+
   get isOpen(): boolean {
     return !this.closed;
   }

@@ -86,83 +86,9 @@ export async function rebuildReadModels(store: EventStore, file: string, options
     byStream?.close();
     throw error;
   }
-  let events = 0;
-  let position: bigint | null = null;
-  let contracts = 0;
-  let threads = 1;
+  let built: Omit<RebuildResult, 'elapsedMs'>;
   try {
-    // In log order each batch touches contracts all over: larger batches write each one less often.
-    const batchSize = options.batchSize ?? (byStream ? 500 : 5_000);
-    // In stream order a contract spans two batches at most: a small cache is enough.
-    const projection = new ContractProjection(new ContractTables(database), { cacheSize: options.cacheSize ?? (byStream ? 64 : 2_000) });
-    const projections = [projection, new IntegrationLogProjection(database.db)];
-    if (byStream) {
-      try {
-        position = byStream.head;
-        let done = 0;
-        const progress = (n: number, at: bigint): void => options.onProgress?.({ events: Math.min((done += n), byStream.total), position: at });
-        const head = byStream.head;
-        if (head !== null) {
-          const applyInBatches = async (range: StreamRange): Promise<void> => {
-            for await (const batch of byStream.batches(batchSize, range)) {
-              commitBatch(database, projections, batch, head);
-              progress(batch.length, batch[batch.length - 1].position);
-            }
-          };
-          const parts = byStream.contractRanges(partsFor(byStream.total, options));
-          let inParallel = parts.length > 1;
-          if (inParallel) {
-            // Each range of contract streams is built in a worker thread into a file of its own;
-            // the files are then merged here, SQLite to SQLite.
-            const jobs: PartJob[] = parts.map((range, i) => ({ storePath: byStream.path, file: `${building}.part-${i}`, range, head, batchSize }));
-            const stop = new AbortController();
-            try {
-              const built = runInWorkers(jobs, options.workerHeapMb ?? WORKER_HEAP_MB, progress, stop.signal);
-              built.catch(() => undefined); // awaited below, after the copy
-              try {
-                // Meanwhile SQLite copies the integration log on this thread.
-                await copyIntegrationEvents(database, byStream, head, progress);
-              } catch (error) {
-                stop.abort();
-                await built.catch(() => undefined);
-                throw error;
-              }
-              await built;
-              mergeParts(database, jobs);
-              threads = jobs.length + (byStream.holds(byStream.integrationRange) ? 1 : 0);
-            } catch (error) {
-              // A contract too large for a thread's bounded heap: build the contracts on this thread instead.
-              if ((error as { code?: string }).code !== 'ERR_WORKER_OUT_OF_MEMORY') throw error;
-              inParallel = false;
-            } finally {
-              for (const job of jobs) removeDatabase(job.file);
-            }
-            if (!inParallel) {
-              done = Number(database.db.prepare('SELECT count(*) FROM integration_events').pluck().get());
-              await applyInBatches(prefixRange(CONTRACT_STREAM_PREFIX));
-            }
-          } else {
-            // Contract by contract: each one's rows are written once, in key order.
-            await applyInBatches(prefixRange(CONTRACT_STREAM_PREFIX));
-            await copyIntegrationEvents(database, byStream, head, progress);
-          }
-          // The checkpoint is the head even when the log holds no contract event after the last batch.
-          database.transaction(() => projections.forEach((p) => database.saveCheckpoint(p.name, head)));
-        }
-        events = byStream.total;
-      } finally {
-        byStream.close();
-      }
-    } else {
-      for await (const batch of readInBatches(store, batchSize)) {
-        const last = batch[batch.length - 1].position;
-        commitBatch(database, projections, batch, last);
-        events += batch.length;
-        position = last;
-        options.onProgress?.({ events, position: last });
-      }
-    }
-    contracts = (database.db.prepare('SELECT count(*) AS n FROM contracts').get() as { n: number }).n;
+    built = await buildInto(store, database, byStream, `${building}.part`, options);
     database.finishBuilding();
   } catch (error) {
     database.close();
@@ -177,7 +103,116 @@ export async function rebuildReadModels(store: EventStore, file: string, options
     removeDatabase(building);
     throw error;
   }
-  return { events, position, contracts, threads, elapsedMs: performance.now() - started };
+  return { ...built, elapsedMs: performance.now() - started };
+}
+
+/**
+ * The live service's fast start: when the read models are new (no checkpoint, no row) and the store
+ * is the SQLite engine holding at least `from` events (default 100,000), builds them in place the
+ * way a rebuild does (stream by stream, in worker threads) rather than event by event in log order,
+ * and returns what it built; null when it does not apply. On failure nothing of it stays (the
+ * tables are emptied) and the error is thrown: the caller then catches up event by event, which
+ * reports a bad event precisely.
+ */
+export async function buildNewReadModels(store: EventStore, database: ReadModelDatabase, options: RebuildOptions & { from?: number } = {}): Promise<Omit<RebuildResult, 'elapsedMs'> | null> {
+  if (!(store instanceof SqliteEventStore) || !database.isEmpty()) return null;
+  const byStream = openByStream(store.path);
+  if (!byStream) return null;
+  if (byStream.total < (options.from ?? 100_000)) {
+    byStream.close();
+    return null;
+  }
+  try {
+    return await buildInto(store, database, byStream, `${database.path}.build-${process.pid}.part`, options);
+  } catch (error) {
+    database.clear();
+    throw error;
+  }
+}
+
+/**
+ * Builds the read models of `store` from position 0 into `database`, which holds none yet: stream by
+ * stream (and the contracts in worker threads, see {@link RebuildOptions.workers}) when `byStream`
+ * reads the SQLite engine's file, else in log order through `readAll`. Part files are named
+ * `<partPrefix>-<n>`. Ends with every projection's checkpoint at the last position read.
+ */
+async function buildInto(store: EventStore, database: ReadModelDatabase, byStream: ByStream | null, partPrefix: string, options: RebuildOptions): Promise<Omit<RebuildResult, 'elapsedMs'>> {
+  let events = 0;
+  let position: bigint | null = null;
+  let threads = 1;
+  // In log order each batch touches contracts all over: larger batches write each one less often.
+  const batchSize = options.batchSize ?? (byStream ? 500 : 5_000);
+  // In stream order a contract spans two batches at most: a small cache is enough.
+  const projection = new ContractProjection(new ContractTables(database), { cacheSize: options.cacheSize ?? (byStream ? 64 : 2_000) });
+  const projections = [projection, new IntegrationLogProjection(database.db)];
+  if (byStream) {
+    try {
+      position = byStream.head;
+      let done = 0;
+      const progress = (n: number, at: bigint): void => options.onProgress?.({ events: Math.min((done += n), byStream.total), position: at });
+      const head = byStream.head;
+      if (head !== null) {
+        const applyInBatches = async (range: StreamRange): Promise<void> => {
+          for await (const batch of byStream.batches(batchSize, range)) {
+            commitBatch(database, projections, batch, head);
+            progress(batch.length, batch[batch.length - 1].position);
+          }
+        };
+        const parts = byStream.contractRanges(partsFor(byStream.total, options));
+        let inParallel = parts.length > 1;
+        if (inParallel) {
+          // Each range of contract streams is built in a worker thread into a file of its own;
+          // the files are then merged here, SQLite to SQLite.
+          const jobs: PartJob[] = parts.map((range, i) => ({ storePath: byStream.path, file: `${partPrefix}-${i}`, range, head, batchSize }));
+          const stop = new AbortController();
+          try {
+            const built = runInWorkers(jobs, options.workerHeapMb ?? WORKER_HEAP_MB, progress, stop.signal);
+            built.catch(() => undefined); // awaited below, after the copy
+            try {
+              // Meanwhile SQLite copies the integration log on this thread.
+              await copyIntegrationEvents(database, byStream, head, progress);
+            } catch (error) {
+              stop.abort();
+              await built.catch(() => undefined);
+              throw error;
+            }
+            await built;
+            mergeParts(database, jobs);
+            threads = jobs.length + (byStream.holds(byStream.integrationRange) ? 1 : 0);
+          } catch (error) {
+            // A contract too large for a thread's bounded heap: build the contracts on this thread instead.
+            if ((error as { code?: string }).code !== 'ERR_WORKER_OUT_OF_MEMORY') throw error;
+            inParallel = false;
+          } finally {
+            for (const job of jobs) removeDatabase(job.file);
+          }
+          if (!inParallel) {
+            done = Number(database.db.prepare('SELECT count(*) FROM integration_events').pluck().get());
+            await applyInBatches(prefixRange(CONTRACT_STREAM_PREFIX));
+          }
+        } else {
+          // Contract by contract: each one's rows are written once, in key order.
+          await applyInBatches(prefixRange(CONTRACT_STREAM_PREFIX));
+          await copyIntegrationEvents(database, byStream, head, progress);
+        }
+        // The checkpoint is the head even when the log holds no contract event after the last batch.
+        database.transaction(() => projections.forEach((p) => database.saveCheckpoint(p.name, head)));
+      }
+      events = byStream.total;
+    } finally {
+      byStream.close();
+    }
+  } else {
+    for await (const batch of readInBatches(store, batchSize)) {
+      const last = batch[batch.length - 1].position;
+      commitBatch(database, projections, batch, last);
+      events += batch.length;
+      position = last;
+      options.onProgress?.({ events, position: last });
+    }
+  }
+  const contracts = (database.db.prepare('SELECT count(*) AS n FROM contracts').get() as { n: number }).n;
+  return { events, position, contracts, threads };
 }
 
 /**
@@ -338,17 +373,21 @@ async function buildPart(job: PartJob, onBatch: (events: number, position: bigin
 }
 
 /**
- * Runs each job in a worker thread on this same module (see the end of the file). From TypeScript
+ * Runs each job in a worker thread on this module (see the end of the file). From TypeScript
  * sources (the tests), the threads compile them with @swc-node/register, as `npm run` scripts do;
  * `npm run rebuild` runs the built JavaScript. The first failure stops every thread.
  */
 async function runInWorkers(jobs: readonly PartJob[], heapMb: number, onBatch: (events: number, position: bigint) => void, signal: AbortSignal): Promise<void> {
   const fromSource = __filename.endsWith('.ts');
+  // Built, this module is in a bundle: the rebuild's own (dist/apps/api/rebuild.js) is the one to
+  // load, also from the service's (main.js), which would start a whole service in each thread.
+  const script = fromSource ? __filename : join(__dirname, 'rebuild.js');
   const workers: Worker[] = [];
   const results = jobs.map((job) => {
-    const worker = new Worker(__filename, {
+    const worker = new Worker(script, {
       workerData: { [PART_JOB]: job },
-      execArgv: fromSource ? ['-r', '@swc-node/register'] : process.execArgv,
+      // Not the process's V8 options (--max-semi-space-size...): a worker refuses them. Profiling passes on.
+      execArgv: fromSource ? ['-r', '@swc-node/register'] : process.execArgv.filter((a) => /^--(cpu-prof|heap-prof|enable-source-maps)/.test(a)),
       env: fromSource ? { ...process.env, SWC_NODE_PROJECT: process.env['SWC_NODE_PROJECT'] ?? workspaceTsconfig() } : process.env,
       // A part is streamed in small batches: a bounded heap keeps the thread's memory small (V8
       // collects sooner instead of growing); a thread that needs more fails with ERR_WORKER_OUT_OF_MEMORY.
