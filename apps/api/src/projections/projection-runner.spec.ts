@@ -1,3 +1,4 @@
+import { readdirSync, writeFileSync } from 'node:fs';
 import { figuresOf, fold, isRegistered } from '@sroi/domain';
 import type { AllSubscription, EventStore, RecordedEvent, SqliteEventStore } from '@sroi/event-store';
 import { contractIdOf, contractStreamId } from './contract-events';
@@ -125,6 +126,19 @@ describe('ProjectionRunner', () => {
       } finally {
         reference.remove();
       }
+    }, 60_000);
+
+    it('start over from what a build killed midway left (rows without a checkpoint, part files)', async () => {
+      await seedPortfolio(ledger);
+      fixture = readModelsIn(tmp.dir, store);
+      await buildNewReadModels(store, fixture.database, { from: 0, workers: 1 });
+      const complete = dumpReadModels(fixture.database.db);
+      // killed before its checkpoints were written: rows without them, and a part file of a dead process
+      fixture.database.db.exec("DELETE FROM checkpoints; DELETE FROM contributions WHERE rowid % 2 = 0");
+      writeFileSync(`${fixture.database.path}.build-999999.part-1`, 'left behind');
+      await expect(buildNewReadModels(store, fixture.database, { from: 0, workers: 2, parallelFrom: 0 })).resolves.toMatchObject({ contracts: 5 });
+      expect(dumpReadModels(fixture.database.db)).toEqual(complete);
+      expect(readdirSync(tmp.dir).filter((f) => f.includes('.part-'))).toEqual([]);
     }, 60_000);
 
     it('are not built when the file holds anything already, nor for a log below the threshold', async () => {

@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
 import { SCHEMA_VERSION, SqliteEventStore, type EventStore, type JsonObject, type JsonValue, type RecordedEvent } from '@sroi/event-store';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { PUBLIC_EVENT_TYPES } from '@sroi/integration-events';
 import { municipalityKey } from '../integration/integration-log';
@@ -110,12 +110,20 @@ export async function rebuildReadModels(store: EventStore, file: string, options
  * The live service's fast start: when the read models are new (no checkpoint, no row) and the store
  * is the SQLite engine holding at least `from` events (default 100,000), builds them in place the
  * way a rebuild does (stream by stream, in worker threads) rather than event by event in log order,
- * and returns what it built; null when it does not apply. On failure nothing of it stays (the
+ * and returns what it built; null when it does not apply. Rows without a checkpoint (a build the
+ * process was killed in) are deleted first. On failure nothing of it stays (the
  * tables are emptied) and the error is thrown: the caller then catches up event by event, which
  * reports a bad event precisely.
  */
 export async function buildNewReadModels(store: EventStore, database: ReadModelDatabase, options: RebuildOptions & { from?: number } = {}): Promise<Omit<RebuildResult, 'elapsedMs'> | null> {
-  if (!(store instanceof SqliteEventStore) || !database.isEmpty()) return null;
+  if (!(store instanceof SqliteEventStore)) return null;
+  // Every live commit writes the checkpoints with its rows: rows without one are what a build
+  // stopped by a crash left behind (its part files too). Start that over.
+  if (database.checkpoint('contracts') === null && database.checkpoint('integration-log') === null) {
+    if (!database.isEmpty()) database.clear();
+    removeStaleParts(database.path);
+  }
+  if (!database.isEmpty()) return null;
   const byStream = openByStream(store.path);
   if (!byStream) return null;
   if (byStream.total < (options.from ?? 100_000)) {
@@ -615,6 +623,13 @@ function fsyncFile(path: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Part files of builds into `file` that ended without cleaning up (the process was killed). */
+function removeStaleParts(file: string): void {
+  const dir = dirname(file);
+  const prefix = `${basename(file)}.build-`;
+  for (const name of readdirSync(dir)) if (name.startsWith(prefix) && name.includes('.part-')) rmSync(join(dir, name), { force: true });
 }
 
 function removeDatabase(path: string): void {
