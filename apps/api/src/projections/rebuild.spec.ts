@@ -23,6 +23,16 @@ afterEach(async () => {
   tmp.remove();
 });
 
+/** Every row of the read-model file at `file`, table by table (opened and closed again). */
+function rowsOf(file: string): Record<string, unknown[]> {
+  const database = new ReadModelDatabase(file);
+  try {
+    return dumpReadModels(database.db);
+  } finally {
+    database.close();
+  }
+}
+
 describe('rebuildReadModels', () => {
   it('gives, row for row, what live processing gave (portfolio queried along the way, runner restarted)', async () => {
     const live = readModelsIn(tmp.dir, store, { batchSize: 4, catchUpBatchSize: 4 });
@@ -129,13 +139,7 @@ describe('rebuildReadModels', () => {
     const a = await rebuildReadModels(store, byStream);
     const b = await rebuildReadModels(other, byLog, { batchSize: 3 });
     expect(b).toMatchObject({ events: a.events, position: a.position, contracts: a.contracts });
-    const [x, y] = [new ReadModelDatabase(byStream), new ReadModelDatabase(byLog)];
-    try {
-      expect(dumpReadModels(y.db)).toEqual(dumpReadModels(x.db));
-    } finally {
-      x.close();
-      y.close();
-    }
+    expect(rowsOf(byLog)).toEqual(rowsOf(byStream));
   });
 
   it('builds the same rows in worker threads (contract streams split between them, then merged) as on one thread', async () => {
@@ -150,14 +154,9 @@ describe('rebuildReadModels', () => {
     expect(b).toMatchObject({ events: a.events, position: a.position, contracts: 5 });
     expect(progress.length).toBeGreaterThan(1);
     expect(progress.every((n, i) => n > (progress[i - 1] ?? 0))).toBe(true);
-    const [x, y] = [new ReadModelDatabase(oneThread), new ReadModelDatabase(inWorkers)];
-    try {
-      expect(dumpReadModels(y.db)).toEqual(dumpReadModels(x.db));
-      expect(dumpReadModels(y.db)['contracts']).toHaveLength(5);
-    } finally {
-      x.close();
-      y.close();
-    }
+    const rows = rowsOf(inWorkers);
+    expect(rows).toEqual(rowsOf(oneThread));
+    expect(rows['contracts']).toHaveLength(5);
     // No part file is left behind.
     expect(readdirSync(tmp.dir).filter((f) => f.includes('.part-'))).toEqual([]);
   }, 60_000);
@@ -170,13 +169,7 @@ describe('rebuildReadModels', () => {
     const result = await rebuildReadModels(store, fallback, { workers: 2, parallelFrom: 0, workerHeapMb: 1 });
     expect(result.threads).toBe(1);
     expect(result.events).toBe(Number(await store.headPosition()));
-    const [x, y] = [new ReadModelDatabase(oneThread), new ReadModelDatabase(fallback)];
-    try {
-      expect(dumpReadModels(y.db)).toEqual(dumpReadModels(x.db));
-    } finally {
-      x.close();
-      y.close();
-    }
+    expect(rowsOf(fallback)).toEqual(rowsOf(oneThread));
     expect(readdirSync(tmp.dir).filter((f) => f.includes('.part-') || f.includes('.rebuild-'))).toEqual([]);
   }, 60_000);
 
@@ -184,17 +177,10 @@ describe('rebuildReadModels', () => {
     await seedPortfolio(ledger);
     const file = join(tmp.dir, READ_MODELS_FILE);
     await rebuildReadModels(store, file, { workers: 1 });
-    const before = new ReadModelDatabase(file);
-    const rows = dumpReadModels(before.db);
-    before.close();
+    const rows = rowsOf(file);
     await store.appendToStream('contract-c-9', [{ type: 'HireRecorded', data: { placementId: 'p-1' }, metadata: {} }]);
     await expect(rebuildReadModels(store, file, { workers: 2, parallelFrom: 0 })).rejects.toThrow(/Cannot apply HireRecorded at revision 0 of 'contract-c-9'/);
-    const after = new ReadModelDatabase(file);
-    try {
-      expect(dumpReadModels(after.db)).toEqual(rows);
-    } finally {
-      after.close();
-    }
+    expect(rowsOf(file)).toEqual(rows);
     expect(readdirSync(tmp.dir).filter((f) => f.includes('.part-') || f.includes('.rebuild-'))).toEqual([]);
   }, 60_000);
 

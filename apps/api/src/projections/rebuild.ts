@@ -17,9 +17,9 @@ import { ReadModelDatabase } from './read-model-database';
 
 export interface RebuildOptions {
   /**
-   * Events per transaction, about. Default 500 read stream by stream, 5,000 in log order: a contract's rows are written once per batch
-   * however many of its events the batch holds, and memory grows with it. Read stream by stream
-   * (SQLite engine), a batch is rounded up to whole streams (to 4 × this at most).
+   * Events per transaction, about. Default 500 read stream by stream (SQLite engine), where a batch
+   * is rounded up to whole streams (to 4 × this at most); 5,000 in log order, where a contract's
+   * rows are written once per batch however many of its events it holds. Memory grows with it.
    */
   batchSize?: number;
   /**
@@ -516,9 +516,9 @@ function mergeParts(database: ReadModelDatabase, jobs: readonly PartJob[]): void
 }
 
 /**
- * An event as read by the rebuild. The projections read `metadata` only to check a schema
- * version, so it is parsed on first use (a third of the JSON text of an event). `dataJson` is the
- * stored text of `data`: the integration log stores it as it is instead of serialising it again.
+ * An event as read by the rebuild. `metadata` is parsed on first use: the contract projection reads
+ * it (for the schema version), the integration log does not. `dataJson` is the stored text of
+ * `data`: the integration log stores it as it is instead of serialising it again.
  */
 class StoredEvent implements RecordedEvent {
   readonly data: JsonValue;
