@@ -28,19 +28,20 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions = {
     abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+  // A callback hook, not an async one: it runs on every request, and a promise per request shows.
+  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const given = request.headers['x-correlation-id'];
     const id = typeof given === 'string' && CORRELATION_ID.test(given) ? given : uuidv7();
     request.correlationId = id;
     void reply.header('x-correlation-id', id);
-    // Request bodies are JSON: anything else is refused before it is parsed.
+    // Request bodies are JSON: anything else is refused before it is parsed (answered here, so done() is not called).
     const type = request.headers['content-type'];
     const hasBody = request.headers['content-length'] !== undefined ? request.headers['content-length'] !== '0' : request.headers['transfer-encoding'] !== undefined;
     if (hasBody && !(typeof type === 'string' && /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type))) {
       sendProblem(reply, problem(415, 'unsupported-media-type', `Request bodies must be application/json, not ${type ?? 'untyped'}`));
-      return reply;
+      return;
     }
-    return undefined;
+    done();
   });
   app.useGlobalPipes(createValidationPipe());
   const document = SwaggerModule.createDocument(

@@ -155,4 +155,17 @@ describe('concurrency and idempotency', () => {
     const bad = await http.post('/v1/contracts', contractBody(), TOKENS.advisor, { 'Idempotency-Key': 'bad key with spaces' });
     expect(bad.status).toBe(400);
   });
+
+  it('every POST of the service takes an Idempotency-Key (each route found in the OpenAPI document)', async () => {
+    const document = (await http.get('/api/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
+    const posts = Object.keys(document.paths).filter((path) => document.paths[path]['post'] !== undefined);
+    expect(posts.length).toBeGreaterThanOrEqual(15);
+    const tooLong = 'k'.repeat(256); // refused by the interceptor before anything else looks at the request
+    for (const path of posts) {
+      const url = path.replace(/\{[^}]+\}/g, 'x');
+      const codes = new Set<string>();
+      for (const token of Object.values(TOKENS)) codes.add(String((await http.post(url, {}, token, { 'Idempotency-Key': tooLong })).body.code));
+      expect({ path, checked: codes.has('invalid-idempotency-key') }).toEqual({ path, checked: true });
+    }
+  });
 });

@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import request from 'supertest';
 import { AuthModule } from '../src/auth/auth.module';
 import { ConfigModule } from '../src/config/config.module';
+import { IdempotencyModule } from '../src/idempotency/idempotency.module';
 import { IntegrationLog } from '../src/integration/integration-log';
 import { InMemoryIntegrationLog } from '../src/integration/testing/in-memory-integration-log';
 import { envelope, eventually, WebhookReceiver } from '../src/integration/webhooks/testing/webhook-receiver';
@@ -31,7 +32,7 @@ async function buildApp(dir: string, log: InMemoryIntegrationLog): Promise<NestF
   @Module({ providers: [{ provide: IntegrationLog, useValue: log }], exports: [IntegrationLog] })
   class TestIntegrationModule {}
   const options = WebhookOptions.fromEnv({ SROI_WEBHOOKS_ALLOW_LOOPBACK: 'on' }, { resolve, requestTimeoutMs: 10_000, retry: { initialDelayMs: 10, maxDelayMs: 20 } });
-  @Module({ imports: [ConfigModule.forRoot(testConfig(dir)), PlatformModule, AuthModule, WebhooksModule.forRoot(options, { imports: [TestIntegrationModule] })] })
+  @Module({ imports: [ConfigModule.forRoot(testConfig(dir)), PlatformModule, AuthModule, IdempotencyModule, WebhooksModule.forRoot(options, { imports: [TestIntegrationModule] })] })
   class TestAppModule {}
   const app = await NestFactory.create<NestFastifyApplication>(TestAppModule, new FastifyAdapter(), { logger: false, abortOnError: false });
   app.useGlobalPipes(createValidationPipe());

@@ -1,6 +1,8 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard } from './auth.guard';
+import { Authenticator } from './authenticator';
 
-@Module({ providers: [{ provide: APP_GUARD, useClass: AuthGuard }] })
+@Global()
+@Module({ providers: [Authenticator, { provide: APP_GUARD, useClass: AuthGuard }], exports: [Authenticator] })
 export class AuthModule {}

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Param, Post, Query, Req } from '@nestjs/common';
+import { Idempotent } from '../idempotency/idempotency.module';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { diffCatalogueVersions, type CatalogueVersion } from '@sroi/domain';
 import type { FastifyRequest } from 'fastify';
@@ -10,6 +11,7 @@ import { CatalogueDiffQueryDto, PublishCatalogueVersionDto } from './catalogue.d
 
 @ApiTags('catalogues')
 @ApiBearerAuth()
+@Idempotent()
 @Controller('v1/catalogues')
 export class CataloguesController {
   constructor(private readonly registry: CatalogueRegistry) {}

@@ -1,4 +1,5 @@
 import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Idempotent } from '../idempotency/idempotency.module';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
@@ -51,6 +52,7 @@ const CORRELATION_HEADER = { name: 'X-Correlation-Id', required: false, descript
 @ApiHeader(IDEMPOTENCY_HEADER)
 @ApiHeader(CORRELATION_HEADER)
 @ApiCreatedResponse({ type: CommandResultDto })
+@Idempotent()
 @Controller('v1/contracts')
 export class ContractsController {
   constructor(private readonly bus: CommandBus) {}

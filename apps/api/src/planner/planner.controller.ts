@@ -1,4 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Idempotent } from '../idempotency/idempotency.module';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { DomainError, estimate, type Estimate, type PlannedItem } from '@sroi/domain';
 import { CatalogueRegistry } from '../catalogues/catalogue.registry';
@@ -7,6 +8,7 @@ import { EstimateDto } from './planner.dto';
 /** The contractor's what-if: what a plan of blocks is worth against the obligation. Writes nothing. */
 @ApiTags('planner')
 @ApiBearerAuth()
+@Idempotent()
 @Controller('v1/planner')
 export class PlannerController {
   constructor(private readonly catalogues: CatalogueRegistry) {}

@@ -184,14 +184,14 @@ describe('GET /v1/integration/feed (Server-Sent Events)', () => {
     expect(t.log.subscribed).toBe(0);
   });
 
-  it('sends the SSE headers, retry: once, and heartbeats on an idle stream; keeps the interceptors\' headers', async () => {
+  it('sends the SSE headers, retry: once, and heartbeats on an idle stream; keeps the position header', async () => {
     const heartbeats = (text: string) => parseSse(text).filter((m) => m.comments.includes('heartbeat')).length;
     const { res, text } = await rawFeed(t.feedUrl, { authorization: `Bearer ${TOKENS.integrator}`, 'x-test': '1' }, (s) => heartbeats(s) >= 3, 3000);
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/event-stream');
     expect(res.headers['cache-control']).toBe('no-cache');
     expect(res.headers['x-accel-buffering']).toBe('no');
-    expect(res.headers['x-projection-position']).toBe('7'); // the global interceptor ran and its header survived
+    expect(res.headers['x-projection-position']).toBe('7'); // the position hook ran before the stream began and its header survived
     expect(text.startsWith('retry: 100\n\n')).toBe(true);
     expect(text.match(/^retry:/gm)).toHaveLength(1);
     expect(heartbeats(text)).toBeGreaterThanOrEqual(3);

@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Idempotent } from '../../idempotency/idempotency.module';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../../auth/auth.decorators';
 import type { Principal } from '../../auth/principal';
@@ -9,6 +10,7 @@ import { WebhooksService } from './webhooks.service';
 @ApiTags('integration: webhooks')
 @ApiBearerAuth()
 @Roles('integrator')
+@Idempotent()
 @Controller('v1/integration/webhooks')
 export class WebhooksController {
   constructor(@Inject(WebhooksService) private readonly webhooks: WebhooksService) {}

@@ -1,5 +1,4 @@
 import { Module, type DynamicModule, type LoggerService } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { NestFactory } from '@nestjs/core';
 import { PUBLIC_EVENT_TYPES, type PublicEventEnvelope } from '@sroi/integration-events';
@@ -12,7 +11,7 @@ import { IdempotencyModule } from '../../../idempotency/idempotency.module';
 import { PlatformModule } from '../../../platform/platform.module';
 import { createValidationPipe } from '../../../platform/validation';
 import { ProjectionProgress } from '../../../projections/read-models';
-import { ProjectionPositionInterceptor } from '../../../read-side/projection-position.interceptor';
+import { ProjectionPositionHooks } from '../../../read-side/projection-position.hooks';
 import { IntegrationLog } from '../../integration-log';
 import { InMemoryIntegrationLog } from '../../testing/in-memory-integration-log';
 import { FeedModule } from '../feed.module';
@@ -101,8 +100,8 @@ export interface FeedTestApp {
 
 /**
  * The feed as the service runs it, on a real port: Fastify with the app's adapter options, the
- * token guard, the problem filter, the validation pipe, the global interceptors (the projection
- * position one with a stub ProjectionProgress; idempotency) and an in-memory IntegrationLog.
+ * token guard, the problem filter, the validation pipe, the projection position hooks (with a stub
+ * ProjectionProgress), the idempotency interceptor and an in-memory IntegrationLog.
  */
 export async function startFeedApp(settings: Partial<FeedSettings> = {}, log: CountingLog = new CountingLog()): Promise<FeedTestApp> {
   const dir = tempDir();
@@ -120,7 +119,7 @@ export async function startFeedApp(settings: Partial<FeedSettings> = {}, log: Co
   const root: DynamicModule = {
     module: FeedTestAppModule,
     imports: [ConfigModule.forRoot(testConfig(dir)), PlatformModule, AuthModule, IdempotencyModule, integration, FeedModule.forRoot(settings)],
-    providers: [{ provide: APP_INTERCEPTOR, useClass: ProjectionPositionInterceptor }],
+    providers: [ProjectionPositionHooks],
   };
   const logger = new CapturingLogger();
   const app = await NestFactory.create<NestFastifyApplication>(root, new FastifyAdapter({ bodyLimit: 1024 * 1024, return503OnClosing: true }), { logger, abortOnError: false });
