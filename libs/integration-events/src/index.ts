@@ -17,6 +17,7 @@ export {
   mapContractEvent,
   mapContractStream,
   mapperStateAfter,
+  MapperStateFold,
   mapStatusObservation,
   type ContractMapperState,
   type MapperOptions,

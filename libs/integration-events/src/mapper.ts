@@ -325,42 +325,69 @@ export function mapContractStream(sources: Iterable<SourceEvent>, options: Mappe
  * Makes the same checks of the events as mapping them.
  */
 export function mapperStateAfter(sources: Iterable<SourceEvent>, options: Pick<MapperOptions, 'dateOf'>, state?: ContractMapperState): ContractMapperState {
-  let settled = state ?? createMapperState();
-  let contract = settled.contract;
-  // the last contract event folded into `contract` since `settled` was computed
-  let pending: SourceEvent | null = null;
-  const settle = (): void => {
-    if (pending === null) return;
-    if (!isRegistered(contract)) {
-      settled = { contract, lastStatus: settled.lastStatus, statusAsOf: settled.statusAsOf, realised: null };
-    } else {
-      // The status emitted last is the status after the last event: mapping emits every change of it.
-      const asOf = options.dateOf(pending.recordedAt);
-      settled = { contract, lastStatus: figuresOf(contract, asOf, pending.recordedAt).status, statusAsOf: asOf, realised: null };
-    }
-    pending = null;
-  };
-  for (const source of sources) {
+  const fold = new MapperStateFold(options, state);
+  for (const source of sources) fold.add(source);
+  return fold.result();
+}
+
+/**
+ * {@link mapperStateAfter} one source at a time, for a consumer that folds many contracts at once
+ * from one pass over an interleaved log (the publisher's warm-up): `result()` after any number of
+ * `add`s is what mapperStateAfter of those sources gives, and adding may go on after it.
+ */
+export class MapperStateFold {
+  private settled: ContractMapperState;
+  private contract: ContractState;
+  /** the last contract event folded into `contract` since `settled` was computed */
+  private pending: SourceEvent | null = null;
+
+  constructor(
+    private readonly options: Pick<MapperOptions, 'dateOf'>,
+    state?: ContractMapperState,
+  ) {
+    this.settled = state ?? createMapperState();
+    this.contract = this.settled.contract;
+  }
+
+  add(source: SourceEvent): void {
     if (isObservationSource(source)) {
-      settle();
-      settled = mapStatusObservation(settled, source, { idFor: () => '', dateOf: options.dateOf }).state;
-      contract = settled.contract;
-      continue;
+      this.settle();
+      this.settled = mapStatusObservation(this.settled, source, { idFor: () => '', dateOf: this.options.dateOf }).state;
+      this.contract = this.settled.contract;
+      return;
     }
-    if (!isMappedSource(source)) continue;
+    if (!isMappedSource(source)) return;
     const event = source.event as ContractEvent;
     if (event.schemaVersion !== undefined && event.schemaVersion !== 1) {
       throw new MappingError(`${event.type} has schemaVersion ${String(event.schemaVersion)}; this mapper reads version 1`);
     }
-    contract = evolve(contract, event);
+    const contract = evolve(this.contract, event);
     const touched = contributionIdOf(event);
     if (isRegistered(contract) && touched !== null && contract.contributions[touched] === undefined) {
       throw new MappingError(`${event.type} names contribution ${touched}, which the contract does not hold`);
     }
-    pending = source;
+    this.contract = contract;
+    this.pending = source;
   }
-  settle();
-  return settled;
+
+  result(): ContractMapperState {
+    this.settle();
+    return this.settled;
+  }
+
+  private settle(): void {
+    const pending = this.pending;
+    if (pending === null) return;
+    const contract = this.contract;
+    if (!isRegistered(contract)) {
+      this.settled = { contract, lastStatus: this.settled.lastStatus, statusAsOf: this.settled.statusAsOf, realised: null };
+    } else {
+      // The status emitted last is the status after the last event: mapping emits every change of it.
+      const asOf = this.options.dateOf(pending.recordedAt);
+      this.settled = { contract, lastStatus: figuresOf(contract, asOf, pending.recordedAt).status, statusAsOf: asOf, realised: null };
+    }
+    this.pending = null;
+  }
 }
 
 // ------------------------------------------------------------------------------------------------

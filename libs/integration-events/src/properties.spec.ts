@@ -23,7 +23,7 @@ import {
 } from '@sroi/domain';
 import { amsterdamDateOf } from './amsterdam-date';
 import type { PublicEvent } from './events';
-import { mapContractEvent, mapContractStream, mapperStateAfter, type ContractMapperState, type MapperOptions, type SourceEvent } from './mapper';
+import { mapContractEvent, mapContractStream, mapperStateAfter, MapperStateFold, type ContractMapperState, type MapperOptions, type SourceEvent } from './mapper';
 import { PUBLIC_EVENT_SCHEMAS } from './schemas';
 import { registerCommand, StreamBuilder } from './testing/fixtures';
 import { keyPaths, stringLeaves } from './testing/support';
@@ -253,6 +253,28 @@ describe.each(Object.entries(setups))('random histories: %s', (_name, setup) => 
         const rest = mapContractStream(h.slice(k), OPTS, fast);
         expect(json(rest.events)).toBe(json(mapContractStream(h.slice(k), OPTS, mapped).events));
         expect(rest.state.lastStatus).toBe(mapContractStream(h, OPTS).state.lastStatus);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('MapperStateFold, asked for its result anywhere on the way, ends where mapperStateAfter of the whole history ends', () => {
+    fc.assert(
+      fc.property(histories, fc.array(fc.nat(), { maxLength: 4 }), (h, cuts) => {
+        const asks = new Set(cuts.map((c) => c % (h.length + 1)));
+        const fold = new MapperStateFold(OPTS);
+        h.forEach((source, i) => {
+          if (asks.has(i)) {
+            const midway = fold.result();
+            expect(JSON.stringify(midway)).toBe(JSON.stringify(mapperStateAfter(h.slice(0, i), OPTS)));
+          }
+          fold.add(source);
+        });
+        const whole = mapperStateAfter(h, OPTS);
+        const folded = fold.result();
+        expect(folded.lastStatus).toBe(whole.lastStatus);
+        expect(folded.statusAsOf).toBe(whole.statusAsOf);
+        expect(JSON.stringify(folded.contract)).toBe(JSON.stringify(whole.contract));
       }),
       { numRuns: 100 },
     );

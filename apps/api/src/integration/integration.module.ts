@@ -7,7 +7,7 @@ import { ProjectionProgress } from '../projections/read-models';
 import { SqliteContractReadModels } from '../projections/sqlite-contract-read-models';
 import { FeedModule } from './feed/feed.module';
 import { FeedOptions } from './feed/feed.options';
-import { integrationMapper, integrationStateAfter } from './integration-mapper';
+import { integrationMapper, integrationStateFold } from './integration-mapper';
 import { IntegrationSchemasController } from './integration-schemas.controller';
 import { ObligationMonitor, ObligationMonitorOptions } from './obligation-monitor/obligation-monitor';
 import { IntegrationPublisher, type PublicEventMapper } from './publisher/integration-publisher';
@@ -33,7 +33,7 @@ const logger = new Logger('Integration');
       provide: IntegrationPublisher,
       inject: [EVENT_STORE, PublisherCheckpoint],
       useFactory: (store: EventStore, checkpoint: PublisherCheckpoint) =>
-        new IntegrationPublisher(store, checkpoint, integrationMapper as PublicEventMapper<unknown>, { logger, stateAfter: integrationStateAfter }),
+        new IntegrationPublisher(store, checkpoint, integrationMapper as PublicEventMapper<unknown>, { logger, stateFold: integrationStateFold }),
     },
     {
       provide: ObligationMonitor,

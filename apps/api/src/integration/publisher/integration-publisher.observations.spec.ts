@@ -11,10 +11,10 @@ import addFormats from 'ajv-formats';
 import { join } from 'node:path';
 import { obligationStream } from '../../shared/event-codec';
 import { Ledger, openStore, tempDir } from '../../projections/testing/ledger';
-import { integrationMapper, integrationStateAfter, publicEventId } from '../integration-mapper';
+import { integrationMapper, integrationStateFold, publicEventId } from '../integration-mapper';
 import { INTEGRATION_STREAM_PREFIX, integrationStream } from '../integration-streams';
 import { observationEvent, observationId } from '../obligation-monitor/obligation-monitor';
-import { IntegrationPublisher, type PublicEventMapper, type SourceEvent } from './integration-publisher';
+import { IntegrationPublisher, type PublicEventMapper, type PublisherLogger, type SourceEvent, type StateFold } from './integration-publisher';
 import { INTEGRATION_FILE, PublisherCheckpoint } from './publisher-checkpoint';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -41,7 +41,7 @@ afterEach(async () => {
   tmp.remove();
 });
 
-function publisher(options: { cacheSize?: number; batchSize?: number; stateAfter?: (sources: readonly SourceEvent[]) => unknown } = {}): { publisher: IntegrationPublisher; checkpoint: PublisherCheckpoint } {
+function publisher(options: { cacheSize?: number; batchSize?: number; stateFold?: (state?: unknown) => StateFold; logger?: PublisherLogger } = {}): { publisher: IntegrationPublisher; checkpoint: PublisherCheckpoint } {
   const checkpoint = new PublisherCheckpoint(join(tmp.dir, INTEGRATION_FILE));
   const p = new IntegrationPublisher(store, checkpoint, integrationMapper as PublicEventMapper<unknown>, { batchWindowMs: 2, retryInitialMs: 10, ...options });
   running.push({
@@ -166,8 +166,8 @@ describe('IntegrationPublisher: status observations', () => {
 
   it.each([
     ['by mapping them again', undefined],
-    ['with mapperStateAfter (the service)', integrationStateAfter],
-  ])('rebuilds a state it no longer holds from both streams, in global order, with the same result (%s)', async (_how, stateAfter) => {
+    ['with MapperStateFold (the service)', integrationStateFold],
+  ])('rebuilds a state it no longer holds from both streams, in global order, with the same result (%s)', async (_how, stateFold) => {
     // Interleaved contracts, observations between their events, a cache of one: nearly every event misses.
     for (const id of ['a', 'b', 'c']) await ledger.register(id, { municipality: id === 'b' ? 'Amersfoort' : 'Utrecht', startDate: addDays(base, 10), endDate: addDays(base, 100) });
     for (const id of ['a', 'b', 'c']) await observe(id, addDays(base, 15), 'behind', 'no_stream');
@@ -175,7 +175,7 @@ describe('IntegrationPublisher: status observations', () => {
     for (const id of ['a', 'b', 'c']) await ledger.purchase(id, 'k-1', 6_000_000, addDays(base, 12));
     for (const id of ['a', 'b', 'c']) await observe(id, addDays(base, 20), 'met', 0n);
     await ledger.execute('a', { type: 'CloseContract', data: { reason: 'klaar' } } as ContractCommand);
-    const { publisher: p } = publisher({ cacheSize: 1, batchSize: 3, stateAfter });
+    const { publisher: p } = publisher({ cacheSize: 1, batchSize: 3, stateFold });
     p.start();
     await published(p);
     const actual = await actualByStream();
@@ -187,5 +187,78 @@ describe('IntegrationPublisher: status observations', () => {
       ['behind', 'on-track', base],
       ['on-track', 'met', addDays(base, 20)],
     ]);
+  });
+
+  describe('warm-up at start', () => {
+    /** Three contracts with observations between their events, published by a first publisher that then stops. */
+    async function publishedHistory(): Promise<void> {
+      for (const id of ['a', 'b', 'c']) await ledger.register(id, { municipality: id === 'b' ? 'Amersfoort' : 'Utrecht', startDate: addDays(base, 10), endDate: addDays(base, 100) });
+      for (const id of ['a', 'b', 'c']) await observe(id, addDays(base, 15), 'behind', 'no_stream');
+      for (const id of ['a', 'b', 'c']) await ledger.purchase(id, 'k-1', 6_000_000, addDays(base, 12));
+      const first = publisher();
+      first.publisher.start();
+      await published(first.publisher);
+      await first.publisher.stop();
+      first.checkpoint.close();
+    }
+
+    /** A publisher on the saved checkpoint; resolves once its warm-up has logged how many states it cached. */
+    async function warmedPublisher(cacheSize: number): Promise<{ p: IntegrationPublisher; cached: number }> {
+      let report: (n: number) => void = () => undefined;
+      const warmed = new Promise<number>((r) => (report = r));
+      const logger: PublisherLogger = {
+        log: (m) => {
+          const n = /cached the mapper states of (\d+) contracts/.exec(m)?.[1];
+          if (n !== undefined) report(Number(n));
+        },
+        warn: (m) => {
+          throw new Error(`unexpected warning: ${m}`);
+        },
+        error: () => undefined,
+      };
+      const { publisher: p } = publisher({ cacheSize, stateFold: integrationStateFold, logger });
+      p.start();
+      return { p, cached: await warmed };
+    }
+
+    /** Counts the reads of obligation streams: a cache miss reads the contract's (the ledger's commands read only contract streams). */
+    function countStreamReads(): () => number {
+      let reads = 0;
+      const original = store.readStream.bind(store);
+      store.readStream = (stream, options) => {
+        if (stream.startsWith('obligation-')) reads++;
+        return original(stream, options);
+      };
+      return () => reads;
+    }
+
+    it("caches every contract's state from the log, so the events after a restart map without reading a stream, to the same public events", async () => {
+      await publishedHistory();
+      const reads = countStreamReads();
+      const { p, cached } = await warmedPublisher(100);
+      expect(cached).toBe(3);
+      for (const id of ['a', 'b', 'c']) await observe(id, addDays(base, 20), 'met', 0n);
+      for (const id of ['a', 'b', 'c']) await ledger.purchase(id, 'k-2', 1_000_000, addDays(base, 13));
+      await ledger.execute('a', { type: 'CloseContract', data: { reason: 'klaar' } } as ContractCommand);
+      await published(p);
+      expect(await actualByStream()).toEqual(await expectedByStream());
+      expect(reads()).toBe(0);
+    });
+
+    it('holds no more states than the cache: the contracts changed last', async () => {
+      await publishedHistory();
+      const reads = countStreamReads();
+      const { p, cached } = await warmedPublisher(2);
+      expect(cached).toBe(2);
+      // 'c' changed last and 'b' before it: cached; 'a' was left out and misses once
+      await ledger.purchase('c', 'k-2', 1_000_000, addDays(base, 13));
+      await ledger.purchase('b', 'k-2', 1_000_000, addDays(base, 13));
+      await published(p);
+      expect(reads()).toBe(0);
+      await ledger.purchase('a', 'k-2', 1_000_000, addDays(base, 13));
+      await published(p);
+      expect(reads()).toBeGreaterThan(0);
+      expect(await actualByStream()).toEqual(await expectedByStream());
+    });
   });
 });

@@ -48,14 +48,21 @@ export interface IntegrationPublisherOptions {
    */
   cacheSize?: number;
   /**
-   * The mapper state after the given events, as mapping them one by one leaves it, computed
-   * without building their public events (a cache miss catches up on events published before).
-   * Default: maps them one by one.
+   * Folds events published before into the mapper state mapping them one by one leaves, without
+   * building their public events: a cache miss catches up with it, and the warm-up at start fills
+   * the cache with it from one pass over the log. Without it a miss maps the events one by one
+   * and there is no warm-up.
    */
-  stateAfter?: (sources: readonly SourceEvent[]) => unknown;
+  stateFold?: (state?: unknown) => StateFold;
   retryInitialMs?: number;
   retryMaxMs?: number;
   logger?: PublisherLogger;
+}
+
+/** A mapper state being folded one event at a time; `result()` may be asked for at any point. */
+export interface StateFold {
+  add(source: SourceEvent): void;
+  result(): unknown;
 }
 
 /** A contract's mapper state, with what of its two streams it has folded. */
@@ -130,7 +137,9 @@ export class IntegrationPublisher {
   private readonly retryMaxMs: number;
   private readonly logger: PublisherLogger;
   private readonly states: Lru<string, CachedState>;
-  private readonly stateAfter: ((sources: readonly SourceEvent[]) => unknown) | undefined;
+  private readonly cacheSize: number;
+  private readonly stateFold: ((state?: unknown) => StateFold) | undefined;
+  private warming: Promise<void> | undefined;
   private readonly tails = new Map<string, StreamTail>();
   private position: bigint | null;
   private publisherState: PublisherState = 'stopped';
@@ -154,8 +163,9 @@ export class IntegrationPublisher {
     this.retryInitialMs = options.retryInitialMs ?? 100;
     this.retryMaxMs = options.retryMaxMs ?? 10_000;
     this.logger = options.logger ?? silent;
-    this.states = new Lru(options.cacheSize ?? 12_000);
-    this.stateAfter = options.stateAfter;
+    this.cacheSize = options.cacheSize ?? 12_000;
+    this.states = new Lru(this.cacheSize);
+    this.stateFold = options.stateFold;
     this.position = checkpoint.load();
   }
 
@@ -185,6 +195,7 @@ export class IntegrationPublisher {
     if (this.loop) throw new Error('IntegrationPublisher already started');
     this.stopping = false;
     this.publisherState = 'catching-up';
+    if (this.stateFold && this.position !== null) this.warming = this.warm(this.stateFold, this.position);
     this.loop = this.run().catch((error: unknown) => this.fail(error));
   }
 
@@ -192,8 +203,9 @@ export class IntegrationPublisher {
     this.stopping = true;
     this.wake?.();
     await this.subscription?.stop().catch(() => undefined);
-    await this.loop;
+    await Promise.all([this.loop, this.warming]);
     this.loop = undefined;
+    this.warming = undefined;
     if (this.publisherState !== 'failed') this.publisherState = 'stopped';
   }
 
@@ -341,9 +353,71 @@ export class IntegrationPublisher {
     if (observation && observed.length !== Number(recorded.revision)) throw new Error(`the stream holds ${observed.length} events before revision ${recorded.revision}`);
     const merged = [...contract, ...observed.filter(isSourceEvent)].sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
     let state: unknown;
-    if (this.stateAfter) state = this.stateAfter(merged.map(toSource));
-    else for (const r of merged) state = this.mapper(state, toSource(r)).state;
+    if (this.stateFold) {
+      const fold = this.stateFold();
+      for (const r of merged) fold.add(toSource(r));
+      state = fold.result();
+    } else for (const r of merged) state = this.mapper(state, toSource(r)).state;
     return { revision: BigInt(contract.length) - 1n, observations: BigInt(observed.length) - 1n, position: merged.length ? merged[merged.length - 1].position : -1n, state };
+  }
+
+  /**
+   * Fills the cache at start, in the background, with the mapper states of the contracts as of
+   * `upTo` (the checkpoint: everything up to it is published), from one pass over the log, so the
+   * first event of each contract after a restart does not re-read and re-fold its streams. A
+   * contract the live publisher has cached meanwhile keeps its entry; a contract whose events do
+   * not fold is left out (its miss will report it), and so are the least recently changed ones
+   * when the contracts outnumber the cache. The entries are checked on use as any other.
+   */
+  private async warm(stateFold: (state?: unknown) => StateFold, upTo: bigint): Promise<void> {
+    const started = Date.now();
+    const folds = new Map<string, CachedState & { fold: StateFold }>();
+    /** contracts left out: their events did not fold, or more recently changed ones filled the cache */
+    const skipped = new Set<string>();
+    let events = 0;
+    try {
+      for await (const e of this.store.readAll()) {
+        if (this.stopping || e.position > upTo) break;
+        if (++events % 1000 === 0) await yieldToEventLoop();
+        const observation = e.streamId.startsWith(OBLIGATION_STREAM_PREFIX);
+        if (!observation && !e.streamId.startsWith(CONTRACT_STREAM_PREFIX)) continue;
+        const contractId = e.streamId.slice((observation ? OBLIGATION_STREAM_PREFIX : CONTRACT_STREAM_PREFIX).length);
+        if (skipped.has(contractId)) continue;
+        let entry = folds.get(contractId);
+        if (entry) folds.delete(contractId); // kept in the order of last change: the least recently changed leave first
+        else entry = { revision: -1n, observations: -1n, position: -1n, state: undefined, fold: stateFold() };
+        folds.set(contractId, entry);
+        if (folds.size > this.cacheSize) {
+          const oldest = folds.keys().next().value as string;
+          folds.delete(oldest);
+          skipped.add(oldest);
+        }
+        // what stateBefore counts: every event of the obligation stream, the source events' positions
+        if (observation) entry.observations = e.revision;
+        else entry.revision = e.revision;
+        if (!isSourceEvent(e)) continue;
+        try {
+          entry.fold.add(toSource(e));
+          entry.position = e.position;
+        } catch {
+          skipped.add(contractId);
+          folds.delete(contractId);
+        }
+      }
+      if (this.stopping) return;
+      let cached = 0;
+      // the most recently changed first, as long as there is room
+      for (const [contractId, entry] of [...folds].reverse()) {
+        if (this.states.size >= this.cacheSize) break;
+        if (this.states.peek(contractId)) continue;
+        if (++cached % 100 === 0) await yieldToEventLoop();
+        const { fold, ...rest } = entry;
+        this.states.set(contractId, { ...rest, state: fold.result() });
+      }
+      this.logger.log(`Integration publisher: cached the mapper states of ${cached} contracts (${events} events read) in ${Date.now() - started} ms`);
+    } catch (error) {
+      if (!this.stopping) this.logger.warn(`Integration publisher: warming the cache stopped: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   private async readOrEmpty(stream: string): Promise<RecordedEvent[]> {
