@@ -6,12 +6,16 @@
  * leaves the service is validated against the JSON Schema the service serves.
  */
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { EventStore } from '@sroi/event-store';
 import type { PublicEventEnvelope } from '@sroi/integration-events';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { EventSource } from 'eventsource';
 import request from 'supertest';
 import { createApp } from '../src/app.factory';
+import { EVENT_STORE } from '../src/event-store/event-store.module';
+import { integrationMapper } from '../src/integration/integration-mapper';
+import type { SourceEvent } from '../src/integration/publisher/integration-publisher';
 import { WebhookReceiver } from '../src/integration/webhooks/testing/webhook-receiver';
 import { api, auth, contractBody, removeDir, tempDir, testConfig, TOKENS, writeTokens, type Api } from './harness';
 
@@ -221,5 +225,47 @@ describe('integrators: public events over SSE and signed webhooks, end to end', 
     expect(bad.headers['content-type']).toMatch(/application\/problem\+json/);
     const anonymous = await request(base).get('/v1/integration/feed');
     expect(anonymous.status).toBe(401);
+  });
+
+  it('publishes, while sharing the write side\'s folded states, exactly what the pure mapper makes of the log', async () => {
+    const id = ((await http.post('/v1/contracts', contractBody(), TOKENS.advisor).expect(201)).body as { contractId: string }).contractId;
+    const placements: string[] = [];
+    for (const ref of ['CAND-1', 'CAND-2', 'CAND-3']) {
+      const hire = await http.post(`/v1/contracts/${id}/hires`, { candidateRef: ref, blockCode: 'PW', bonusCodes: [], startDate: '2023-02-01', hoursPerWeek: 32, permanent: false }, TOKENS.contractorA).expect(201);
+      placements.push((hire.body as { contributionId: string }).contributionId);
+    }
+    await http.post(`/v1/contracts/${id}/hires/${placements[0]}/changes`, { effectiveDate: '2023-03-01', hoursPerWeek: 24, permanent: true }, TOKENS.contractorA).expect(201);
+    await http.post(`/v1/contracts/${id}/hires/${placements[1]}/end`, { endDate: '2023-04-30', reason: 'moved on' }, TOKENS.contractorA).expect(200);
+    await http.post(`/v1/contracts/${id}/purchases`, { supplier: { name: 'Reinaerde' }, invoiceReference: 'F-9', amountExclVatCents: 2_000_000, date: '2023-03-01', blockCode: 'SOCIAL-PURCHASE' }, TOKENS.contractorA).expect(201);
+    await http.post(`/v1/contracts/${id}/contributions/${placements[2]}/verification`, { verdict: 'verified', note: 'gezien' }, TOKENS.advisor).expect(201);
+    await http.post(`/v1/contracts/${id}/value-changes`, { contractValueCents: 120_000_000, effectiveDate: '2023-05-01', reason: 'meerwerk' }, TOKENS.advisor).expect(201);
+
+    const store = app!.get<EventStore>(EVENT_STORE);
+    const head = (await store.headPosition()) as bigint;
+    await until('the publisher has published the log', async () => {
+      const ready = (await request(base).get('/ready')).body as { integration?: { lastPublishedPosition: string | null } };
+      const published = ready.integration?.lastPublishedPosition;
+      return published !== null && published !== undefined && BigInt(published) >= head;
+    });
+    const states = new Map<string, unknown>();
+    const expected = new Map<string, unknown[]>();
+    const actual = new Map<string, unknown[]>();
+    for await (const e of store.readAll()) {
+      if (e.streamId.startsWith('integration-')) {
+        actual.set(e.streamId, [...(actual.get(e.streamId) ?? []), e.data]);
+        continue;
+      }
+      if (!e.streamId.startsWith('contract-') || e.position > head) continue;
+      const contractId = e.streamId.slice('contract-'.length);
+      const source = { streamId: e.streamId, id: e.id, position: String(e.position), recordedAt: e.recordedAt, event: { type: e.type, schemaVersion: 1, data: e.data } } as unknown as SourceEvent;
+      const r = integrationMapper(states.get(contractId) as never, source);
+      states.set(contractId, r.state);
+      for (const env of r.events) {
+        const stream = `integration-${env.municipality.toLowerCase()}`;
+        expected.set(stream, [...(expected.get(stream) ?? []), env]);
+      }
+    }
+    expect([...expected.keys()]).toEqual(['integration-utrecht']);
+    expect(JSON.stringify(actual.get('integration-utrecht'))).toBe(JSON.stringify(expected.get('integration-utrecht')));
   });
 });

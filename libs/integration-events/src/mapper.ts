@@ -84,6 +84,13 @@ export interface MapperOptions {
   readonly idFor: (sourceEventId: string, index: number) => string;
   /** The Europe/Amsterdam calendar date of an instant ('YYYY-MM-DD'); `amsterdamDateOf` will do. */
   readonly dateOf: (instant: string) => string;
+  /**
+   * The contract state after `event`, which follows `before` in the contract's stream: by default
+   * `evolve(before, event)`. A consumer that already holds that state, folded from the same stream
+   * by the domain, may give it instead (the same content; no copy is made and nothing is changed
+   * in it), so the two share it in memory.
+   */
+  readonly advance?: (before: ContractState, event: ContractEvent, source: SourceEvent) => ContractState;
 }
 
 /**
@@ -153,7 +160,7 @@ export function mapContractEvent(state: ContractMapperState | undefined, source:
     throw new MappingError(`${event.type} has schemaVersion ${String(event.schemaVersion)}; this mapper reads version 1`);
   }
   const before = prev.contract;
-  const contract = evolve(before, event);
+  const contract = options.advance ? options.advance(before, event, source) : evolve(before, event);
   if (!isRegistered(contract)) return { state: { contract, lastStatus: prev.lastStatus, statusAsOf: prev.statusAsOf, realised: null }, events: [] };
 
   const asOf = options.dateOf(source.recordedAt);

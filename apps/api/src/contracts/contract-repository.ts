@@ -173,6 +173,14 @@ export class ContractRepository implements OnModuleInit, OnModuleDestroy {
     this.states.set(contractId, { state: events.reduce(evolve, loaded.state), revision, checkedAt: position, lastRecordedAt: undefined });
   }
 
+  /**
+   * The cached folded state of a contract, as it is (not checked against the store, not made the
+   * most recently used): for a reader that checks itself which state it is (its `seq`).
+   */
+  peekState(contractId: string): ContractState | undefined {
+    return this.states.peek(contractId)?.state;
+  }
+
   /** Forgets a cached state (after a concurrency conflict: the next load reads the stream). */
   forget(contractId: string): void {
     this.states.delete(contractId);

@@ -1,4 +1,6 @@
-import { amsterdamDateOf, mapContractEvent, MapperStateFold, type ContractMapperState } from '@sroi/integration-events';
+import { evolve, type ContractState } from '@sroi/domain';
+import { amsterdamDateOf, mapContractEvent, MapperStateFold, type ContractMapperState, type MapperOptions } from '@sroi/integration-events';
+import { CONTRACT_STREAM_PREFIX } from '../shared/event-codec';
 import { uuidv5 } from '../platform/ids';
 import type { PublicEventMapper, StateFold } from './publisher/integration-publisher';
 
@@ -10,6 +12,21 @@ export const publicEventId = (sourceEventId: string, index: number): string => u
 /** The library's pure mapper with the service's ids (UUIDv5) and dates (Europe/Amsterdam). */
 export const integrationMapper: PublicEventMapper<ContractMapperState> = (state, source) =>
   mapContractEvent(state, source, { idFor: publicEventId, dateOf: amsterdamDateOf });
+
+/**
+ * The mapper, taking the state after each contract event from `folded` (the write side's cache of
+ * folded states) when it holds exactly that one: the state one event further than the mapper's,
+ * folded from the same stream, so equal to what evolve would make. Then both hold one object
+ * instead of two equal ones, and the mapper does not fold the event again.
+ */
+export function sharingIntegrationMapper(folded: (contractId: string) => ContractState | undefined): PublicEventMapper<ContractMapperState> {
+  const advance: MapperOptions['advance'] = (before, event, source) => {
+    const held = folded(source.streamId.slice(CONTRACT_STREAM_PREFIX.length));
+    return held !== undefined && held.seq === before.seq + 1 ? held : evolve(before, event);
+  };
+  const options: MapperOptions = { idFor: publicEventId, dateOf: amsterdamDateOf, advance };
+  return (state, source) => mapContractEvent(state, source, options);
+}
 
 /** Folds events published before into a mapper state without mapping them again (the publisher's cache miss and warm-up). */
 export const integrationStateFold = (state?: unknown): StateFold => new MapperStateFold({ dateOf: amsterdamDateOf }, state as ContractMapperState | undefined);

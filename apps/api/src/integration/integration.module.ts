@@ -2,12 +2,14 @@ import { Global, Inject, Logger, Module, type BeforeApplicationShutdown, type Dy
 import type { EventStore } from '@sroi/event-store';
 import { ApiConfig } from '../config/api-config';
 import { EVENT_STORE } from '../event-store/event-store.module';
+import { ContractRepository } from '../contracts/contract-repository';
+import { ContractsModule } from '../contracts/contracts.module';
 import { Clock } from '../platform/clock';
 import { ProjectionProgress } from '../projections/read-models';
 import { SqliteContractReadModels } from '../projections/sqlite-contract-read-models';
 import { FeedModule } from './feed/feed.module';
 import { FeedOptions } from './feed/feed.options';
-import { integrationMapper, integrationStateFold } from './integration-mapper';
+import { integrationStateFold, sharingIntegrationMapper } from './integration-mapper';
 import { IntegrationSchemasController } from './integration-schemas.controller';
 import { ObligationMonitor, ObligationMonitorOptions } from './obligation-monitor/obligation-monitor';
 import { IntegrationPublisher, type PublicEventMapper } from './publisher/integration-publisher';
@@ -31,9 +33,9 @@ const logger = new Logger('Integration');
     { provide: PublisherCheckpoint, inject: [ApiConfig], useFactory: (config: ApiConfig) => new PublisherCheckpoint(config.file(INTEGRATION_FILE)) },
     {
       provide: IntegrationPublisher,
-      inject: [EVENT_STORE, PublisherCheckpoint],
-      useFactory: (store: EventStore, checkpoint: PublisherCheckpoint) =>
-        new IntegrationPublisher(store, checkpoint, integrationMapper as PublicEventMapper<unknown>, { logger, stateFold: integrationStateFold }),
+      inject: [EVENT_STORE, PublisherCheckpoint, ContractRepository],
+      useFactory: (store: EventStore, checkpoint: PublisherCheckpoint, repository: ContractRepository) =>
+        new IntegrationPublisher(store, checkpoint, sharingIntegrationMapper((id) => repository.peekState(id)) as PublicEventMapper<unknown>, { logger, stateFold: integrationStateFold }),
     },
     {
       provide: ObligationMonitor,
@@ -52,7 +54,7 @@ export class IntegrationModule implements OnApplicationBootstrap, BeforeApplicat
   static forRoot(env: NodeJS.ProcessEnv = process.env): DynamicModule {
     return {
       module: IntegrationModule,
-      imports: [FeedModule.forRoot(FeedOptions.fromEnv(env)), WebhooksModule.forRoot(WebhookOptions.fromEnv(env))],
+      imports: [ContractsModule, FeedModule.forRoot(FeedOptions.fromEnv(env)), WebhooksModule.forRoot(WebhookOptions.fromEnv(env))],
       providers: [{ provide: ObligationMonitorOptions, useValue: ObligationMonitorOptions.fromEnv(env) }],
     };
   }
