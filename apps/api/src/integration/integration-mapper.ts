@@ -1,4 +1,4 @@
-import { evolve, type ContractState } from '@sroi/domain';
+import { evolve, isRegistered, type ContractState } from '@sroi/domain';
 import { amsterdamDateOf, mapContractEvent, MapperStateFold, type ContractMapperState, type MapperOptions } from '@sroi/integration-events';
 import { CONTRACT_STREAM_PREFIX } from '../shared/event-codec';
 import { uuidv5 } from '../platform/ids';
@@ -28,5 +28,23 @@ export function sharingIntegrationMapper(folded: (contractId: string) => Contrac
   return (state, source) => mapContractEvent(state, source, options);
 }
 
-/** Folds events published before into a mapper state without mapping them again (the publisher's cache miss and warm-up). */
-export const integrationStateFold = (state?: unknown): StateFold => new MapperStateFold({ dateOf: amsterdamDateOf }, state as ContractMapperState | undefined);
+/**
+ * Folds events published before into a mapper state without mapping them again (the publisher's
+ * cache miss and warm-up). With `folded`, a result whose contract state the write side holds as
+ * well (the same contract, as many events folded) takes the write side's object, as the sharing
+ * mapper does.
+ */
+export function integrationStateFold(folded?: (contractId: string) => ContractState | undefined): (state?: unknown) => StateFold {
+  return (state) => {
+    const fold = new MapperStateFold({ dateOf: amsterdamDateOf }, state as ContractMapperState | undefined);
+    if (!folded) return fold;
+    return {
+      add: (source) => fold.add(source),
+      result: () => {
+        const r = fold.result();
+        const held = isRegistered(r.contract) ? folded(r.contract.contractId) : undefined;
+        return held !== undefined && held.seq === r.contract.seq ? { ...r, contract: held } : r;
+      },
+    };
+  };
+}

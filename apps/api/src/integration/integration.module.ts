@@ -34,8 +34,10 @@ const logger = new Logger('Integration');
     {
       provide: IntegrationPublisher,
       inject: [EVENT_STORE, PublisherCheckpoint, ContractRepository],
-      useFactory: (store: EventStore, checkpoint: PublisherCheckpoint, repository: ContractRepository) =>
-        new IntegrationPublisher(store, checkpoint, sharingIntegrationMapper((id) => repository.peekState(id)) as PublicEventMapper<unknown>, { logger, stateFold: integrationStateFold }),
+      useFactory: (store: EventStore, checkpoint: PublisherCheckpoint, repository: ContractRepository) => {
+        const folded = (contractId: string) => repository.peekState(contractId);
+        return new IntegrationPublisher(store, checkpoint, sharingIntegrationMapper(folded) as PublicEventMapper<unknown>, { logger, stateFold: integrationStateFold(folded) });
+      },
     },
     {
       provide: ObligationMonitor,

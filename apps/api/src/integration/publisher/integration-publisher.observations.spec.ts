@@ -166,7 +166,7 @@ describe('IntegrationPublisher: status observations', () => {
 
   it.each([
     ['by mapping them again', undefined],
-    ['with MapperStateFold (the service)', integrationStateFold],
+    ['with MapperStateFold (the service)', integrationStateFold()],
   ])('rebuilds a state it no longer holds from both streams, in global order, with the same result (%s)', async (_how, stateFold) => {
     // Interleaved contracts, observations between their events, a cache of one: nearly every event misses.
     for (const id of ['a', 'b', 'c']) await ledger.register(id, { municipality: id === 'b' ? 'Amersfoort' : 'Utrecht', startDate: addDays(base, 10), endDate: addDays(base, 100) });
@@ -216,7 +216,7 @@ describe('IntegrationPublisher: status observations', () => {
         },
         error: () => undefined,
       };
-      const { publisher: p } = publisher({ cacheSize, stateFold: integrationStateFold, logger });
+      const { publisher: p } = publisher({ cacheSize, stateFold: integrationStateFold(), logger });
       p.start();
       return { p, cached: await warmed };
     }
