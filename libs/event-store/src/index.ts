@@ -3,4 +3,5 @@ export * from './errors';
 export { uuidv7, isUuid } from './uuid-v7';
 export { SqliteEventStore, type SqliteEventStoreOptions, type SynchronousMode } from './sqlite/sqlite-event-store';
 export { SCHEMA_VERSION, UnsupportedSchemaError } from './sqlite/schema';
+export { WalCheckpointer, type WalCheckpointerOptions, type WalCheckpointerStats } from './sqlite/wal-checkpointer';
 export { eventStoreConfigFromEnv, openEventStore, type EventStoreConfig } from './config';

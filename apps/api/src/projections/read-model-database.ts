@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { WalCheckpointer } from '@sroi/event-store';
 
 /** File name of the read models in `SROI_DATA_DIR`. */
 export const READ_MODELS_FILE = 'read-models.sqlite';
@@ -127,6 +128,7 @@ export class ReadModelDatabase {
   private readonly getCheckpoint: Database.Statement<[string], { position: string }>;
   private readonly putCheckpoint: Database.Statement<[string, string]>;
   private closed = false;
+  private checkpointer: WalCheckpointer | undefined;
 
   constructor(path: string, options: ReadModelDatabaseOptions = {}) {
     this.path = resolve(path);
@@ -139,9 +141,17 @@ export class ReadModelDatabase {
         this.db.pragma(`cache_size = -${options.cacheKiB ?? 16_384}`);
       } else {
         this.db.pragma('journal_mode = WAL');
-        // A batch rewrites rows all over the file: checkpoint the WAL every ~40 MB rather than every
-        // 4 MB (each checkpoint syncs), and keep the hot pages cached.
-        this.db.pragma('wal_autocheckpoint = 10000');
+        // A batch rewrites rows all over the file, and a checkpoint copies them back and syncs the
+        // file: that runs on a worker thread, not in the runner's commits (see WalCheckpointer).
+        this.db.pragma('wal_autocheckpoint = 0');
+        this.checkpointer = new WalCheckpointer(
+          this.path,
+          (error) => {
+            if (!this.closed) this.db.pragma('wal_autocheckpoint = 10000');
+            process.emitWarning(`${error.message}; the read models checkpoint in their commits again`);
+          },
+          { synchronous: options.synchronous ?? 'NORMAL' },
+        );
         this.db.pragma(`cache_size = -${options.cacheKiB ?? 16_384}`);
       }
       this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
@@ -162,7 +172,9 @@ export class ReadModelDatabase {
 
   /** Runs `fn` in one write transaction (BEGIN IMMEDIATE): all of it commits, or none of it. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    const result = this.db.transaction(fn).immediate();
+    if (this.checkpointer?.committed()) this.db.pragma('wal_checkpoint(PASSIVE)');
+    return result;
   }
 
   checkpoint(projection: string): bigint | null {
@@ -199,6 +211,8 @@ export class ReadModelDatabase {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    // The worker's connection closes first: the last one to close checkpoints the WAL and removes it.
+    this.checkpointer?.close();
     this.db.close();
   }
 

@@ -27,6 +27,7 @@ import { uuidv7 } from '../uuid-v7';
 import { expectationHolds, validateAppend } from '../validation';
 import { migrate } from './schema';
 import { PollingAllSubscription } from './polling-subscription';
+import { WalCheckpointer, type WalCheckpointerStats } from './wal-checkpointer';
 
 export type SynchronousMode = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
 
@@ -46,6 +47,11 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
   /** Events fetched per query when reading the global log. */
   pageSize?: number;
+  /**
+   * Checkpoint the WAL on a worker thread (see {@link WalCheckpointer}) rather than inside a
+   * commit on the event loop. Default true.
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 /** A row of `events` as a raw tuple, in SELECT_COLUMNS order (tuples are read faster than objects). */
@@ -114,6 +120,7 @@ export class SqliteEventStore implements EventStore {
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
   private flushing = false;
+  private readonly checkpointer: WalCheckpointer | undefined;
 
   constructor(options: SqliteEventStoreOptions) {
     this.path = resolve(options.path);
@@ -128,6 +135,18 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     withBusyRetrySync(() => migrate(this.db), this.lockWaitMs);
     this.commitSignal = commitSignalFor(this.path);
+    if (options.backgroundCheckpoints ?? true) {
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = new WalCheckpointer(
+        this.path,
+        (error) => {
+          // Without the worker the WAL would grow without end: the commits checkpoint again.
+          if (!this.closed) this.db.pragma('wal_autocheckpoint = 1000');
+          process.emitWarning(`${error.message}; the event store checkpoints in its commits again`);
+        },
+        { synchronous: options.synchronous ?? 'FULL' },
+      );
+    }
 
     this.lastOfStream = this.db.prepare(
       'SELECT revision, position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
@@ -164,6 +183,11 @@ export class SqliteEventStore implements EventStore {
   /** The synchronous mode the connection actually runs with (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA). */
   synchronousMode(): number {
     return Number(this.db.pragma('synchronous', { simple: true }));
+  }
+
+  /** Background checkpoints so far (undefined when they are off). */
+  checkpointStats(): WalCheckpointerStats | undefined {
+    return this.checkpointer?.stats();
   }
 
   /** `PRAGMA integrity_check`: 'ok' when the file is sound. */
@@ -206,6 +230,7 @@ export class SqliteEventStore implements EventStore {
     this.queue = [];
     try {
       await this.commitWithRetry(batch);
+      if (this.checkpointer?.committed()) this.finishCheckpoint();
       this.commitSignal.emit('commit');
       for (const item of batch) {
         if (item.outcome && 'result' in item.outcome) item.resolve(item.outcome.result);
@@ -216,6 +241,15 @@ export class SqliteEventStore implements EventStore {
     } finally {
       this.flushing = false;
       if (this.queue.length > 0) this.scheduleFlush();
+    }
+  }
+
+  /** See WalCheckpointer.committed(): a short checkpoint so that the next commit starts the WAL over. */
+  private finishCheckpoint(): void {
+    try {
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+    } catch (error) {
+      if (!isBusy(error)) throw error;
     }
   }
 
@@ -441,6 +475,8 @@ export class SqliteEventStore implements EventStore {
     while (this.flushing || this.flushScheduled) await sleep(1);
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     this.closed = true;
+    // The worker's connection closes first: the last one to close checkpoints the WAL and removes it.
+    this.checkpointer?.close();
     this.db.close();
   }
 

@@ -1,0 +1,70 @@
+import Database from 'better-sqlite3';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteEventStore } from './sqlite-event-store';
+import { WalCheckpointer } from './wal-checkpointer';
+
+const dir = mkdtempSync(join(tmpdir(), 'sroi-wal-checkpointer-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function until(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const payload = { text: 'x'.repeat(2000) };
+
+describe('background WAL checkpoints', () => {
+  it('checkpoints the store on a worker thread, the writer finishing a checkpoint only when the WAL has grown: it stays bounded and everything stays readable', async () => {
+    const file = join(dir, 'store', 'events.sqlite');
+    const store = new SqliteEventStore({ path: file });
+    try {
+      expect(store.checkpointStats()).toEqual({ checkpoints: 0, lastLogFrames: 0, lastCheckpointedFrames: 0 });
+      // 6,000 appends of 2 kB: checkpoints on another thread alone would leave a WAL of some 90 MB
+      // (it starts over only once fully checkpointed); the writer finishes them once it passes 16 MB.
+      for (let i = 0; i < 6000; i++) await store.appendToStream(`s-${i % 20}`, [{ type: 'Noted', data: { ...payload, i } }]);
+      await until('a checkpoint has run', () => (store.checkpointStats()?.checkpoints ?? 0) > 0);
+      const stats = store.checkpointStats();
+      expect(stats?.lastCheckpointedFrames).toBeGreaterThan(0);
+      expect(statSync(`${file}-wal`).size).toBeLessThan(24 * 1024 * 1024);
+      let read = 0;
+      for await (const e of store.readAll()) if ((e.data as { i: number }).i === read) read++;
+      expect(read).toBe(6000);
+    } finally {
+      await store.close();
+    }
+    // The writer closed last: SQLite checkpointed the rest and removed the WAL.
+    expect(existsSync(`${file}-wal`)).toBe(false);
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 6000 });
+    db.close();
+  });
+
+  it('a store without appends starts no worker; one with background checkpoints off checkpoints in its commits', async () => {
+    const readOnly = new SqliteEventStore({ path: join(dir, 'reader', 'events.sqlite') });
+    expect(readOnly.checkpointStats()).toEqual({ checkpoints: 0, lastLogFrames: 0, lastCheckpointedFrames: 0 });
+    await readOnly.close();
+    const file = join(dir, 'inline', 'events.sqlite');
+    const inline = new SqliteEventStore({ path: file, backgroundCheckpoints: false });
+    try {
+      expect(inline.checkpointStats()).toBeUndefined();
+      for (let i = 0; i < 2000; i++) await inline.appendToStream(`s-${i % 20}`, [{ type: 'Noted', data: { ...payload, i } }]);
+      expect(statSync(`${file}-wal`).size).toBeLessThan(6 * 1024 * 1024);
+    } finally {
+      await inline.close();
+    }
+  });
+
+  it('tells its owner when the worker cannot go on (here: the file cannot be opened)', async () => {
+    const failures: Error[] = [];
+    const checkpointer = new WalCheckpointer(join(dir, 'no-such-folder', 'x', 'events.sqlite'), (e) => failures.push(e));
+    checkpointer.committed();
+    await until('the failure is reported', () => failures.length > 0);
+    expect(failures[0].message).toMatch(/unable to open|directory|exited/i);
+    checkpointer.close();
+  });
+});
