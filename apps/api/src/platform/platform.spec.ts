@@ -4,7 +4,9 @@ import { EventStoreUnavailableError, WrongExpectedVersionError } from '@sroi/eve
 import { uuidv5 } from './ids';
 import { ProblemException } from './problem';
 import { toProblem } from './problem.filter';
+import { PortfolioQueryDto } from '../contracts/contract-query.dto';
 import { parseBigIntParam, parseDateParam, parseInstantParam } from './time-params';
+import { createValidationPipe } from './validation';
 
 describe('problem mapping', () => {
   const silent = { warn: jest.fn(), error: jest.fn() } as never;
@@ -54,5 +56,29 @@ describe('query parameters', () => {
 describe('uuidv5', () => {
   it('matches the RFC 9562 example (DNS namespace, www.example.com)', () => {
     expect(uuidv5('www.example.com', '6ba7b810-9dad-11d1-80b4-00c04fd430c8')).toBe('2ed6657d-e927-568b-95e1-2665a8aea6a2');
+  });
+});
+
+describe('the validation pipe on query strings', () => {
+  const pipe = createValidationPipe();
+  const meta = { type: 'query' as const, metatype: PortfolioQueryDto, data: undefined };
+
+  it('gives a new, equal instance for a query validated before, transformed as the first time', async () => {
+    const first = (await pipe.transform({ page: '2', status: 'behind' }, meta)) as PortfolioQueryDto;
+    const again = (await pipe.transform({ page: '2', status: 'behind' }, meta)) as PortfolioQueryDto;
+    expect(first).toBeInstanceOf(PortfolioQueryDto);
+    expect(again).toBeInstanceOf(PortfolioQueryDto);
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+    expect(again.page).toBe(2);
+    // what a handler does to its DTO does not leak into the next request's
+    again.page = 99;
+    expect(((await pipe.transform({ page: '2', status: 'behind' }, meta)) as PortfolioQueryDto).page).toBe(2);
+  });
+
+  it('refuses a bad query every time, and an unknown parameter', async () => {
+    for (let i = 0; i < 2; i++) await expect(pipe.transform({ page: '0' }, meta)).rejects.toBeInstanceOf(ProblemException);
+    for (let i = 0; i < 2; i++) await expect(pipe.transform({ pages: '1' }, meta)).rejects.toBeInstanceOf(ProblemException);
+    expect(await pipe.transform({}, meta)).toEqual(new PortfolioQueryDto());
   });
 });
