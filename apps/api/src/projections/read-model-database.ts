@@ -143,15 +143,7 @@ export class ReadModelDatabase {
         this.db.pragma('journal_mode = WAL');
         // A batch rewrites rows all over the file, and a checkpoint copies them back and syncs the
         // file: that runs on a worker thread, not in the runner's commits (see WalCheckpointer).
-        this.db.pragma('wal_autocheckpoint = 0');
-        this.checkpointer = new WalCheckpointer(
-          this.path,
-          (error) => {
-            if (!this.closed) this.db.pragma('wal_autocheckpoint = 10000');
-            process.emitWarning(`${error.message}; the read models checkpoint in their commits again`);
-          },
-          { synchronous: options.synchronous ?? 'NORMAL' },
-        );
+        this.checkpointer = WalCheckpointer.forConnection(this.db, this.path, { synchronous: options.synchronous ?? 'NORMAL', what: 'the read-model database', fallbackPages: 10_000 });
         this.db.pragma(`cache_size = -${options.cacheKiB ?? 16_384}`);
       }
       this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);

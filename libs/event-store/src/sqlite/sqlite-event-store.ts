@@ -136,16 +136,7 @@ export class SqliteEventStore implements EventStore {
     withBusyRetrySync(() => migrate(this.db), this.lockWaitMs);
     this.commitSignal = commitSignalFor(this.path);
     if (options.backgroundCheckpoints ?? true) {
-      this.db.pragma('wal_autocheckpoint = 0');
-      this.checkpointer = new WalCheckpointer(
-        this.path,
-        (error) => {
-          // Without the worker the WAL would grow without end: the commits checkpoint again.
-          if (!this.closed) this.db.pragma('wal_autocheckpoint = 1000');
-          process.emitWarning(`${error.message}; the event store checkpoints in its commits again`);
-        },
-        { synchronous: options.synchronous ?? 'FULL' },
-      );
+      this.checkpointer = WalCheckpointer.forConnection(this.db, this.path, { synchronous: options.synchronous ?? 'FULL', what: 'the event store', fallbackPages: 1000 });
     }
 
     this.lastOfStream = this.db.prepare(

@@ -67,4 +67,21 @@ describe('background WAL checkpoints', () => {
     expect(failures[0].message).toMatch(/unable to open|directory|exited/i);
     checkpointer.close();
   });
+
+  it('forConnection turns the connection\'s auto-checkpoints off, and on again when the worker fails', async () => {
+    const db = new Database(join(dir, 'plain.sqlite'));
+    db.pragma('journal_mode = WAL');
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      const checkpointer = WalCheckpointer.forConnection(db, join(dir, 'no-such-folder', 'y', 'plain.sqlite'), { what: 'the test database', fallbackPages: 777 });
+      expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+      checkpointer.committed();
+      await until('auto-checkpoints are on again', () => db.pragma('wal_autocheckpoint', { simple: true }) === 777);
+      expect(String(warn.mock.calls[0]?.[0])).toMatch(/the test database checkpoints in its commits again/);
+      checkpointer.close();
+    } finally {
+      warn.mockRestore();
+      db.close();
+    }
+  });
 });

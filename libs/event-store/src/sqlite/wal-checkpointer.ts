@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -86,6 +87,23 @@ export class WalCheckpointer {
     this.everyCommits = options.everyCommits ?? 50;
     this.intervalMs = options.intervalMs ?? 500;
     this.restartFrames = options.restartFrames ?? 4096;
+  }
+
+  /**
+   * A checkpointer for the WAL file of `db` (at `path`): turns the connection's auto-checkpoints
+   * off, and back on (every `fallbackPages`) if the worker fails, with a warning naming `what`.
+   */
+  static forConnection(db: Database.Database, path: string, options: WalCheckpointerOptions & { what: string; fallbackPages: number }): WalCheckpointer {
+    db.pragma('wal_autocheckpoint = 0');
+    return new WalCheckpointer(
+      path,
+      (error) => {
+        // Without the worker the WAL would grow without end: the commits checkpoint again.
+        if (db.open) db.pragma(`wal_autocheckpoint = ${options.fallbackPages}`);
+        process.emitWarning(`${error.message}; ${options.what} checkpoints in its commits again`);
+      },
+      options,
+    );
   }
 
   /** Starts the worker; the first commit does it otherwise (a store that only reads never starts one). */
