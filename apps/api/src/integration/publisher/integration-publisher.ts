@@ -408,9 +408,11 @@ export class IntegrationPublisher {
       let cached = 0;
       // the most recently changed first, as long as there is room
       for (const [contractId, entry] of [...folds].reverse()) {
-        if (this.states.size >= this.cacheSize) break;
+        // yield first: the live publisher may cache this contract meanwhile, and its entry is newer
+        if (cached % 100 === 99) await yieldToEventLoop();
+        if (this.stopping || this.states.size >= this.cacheSize) break;
         if (this.states.peek(contractId)) continue;
-        if (++cached % 100 === 0) await yieldToEventLoop();
+        cached++;
         const { fold, ...rest } = entry;
         this.states.set(contractId, { ...rest, state: fold.result() });
       }
