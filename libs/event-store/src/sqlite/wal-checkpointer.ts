@@ -31,14 +31,18 @@ parentPort.on('message', (message) => {
 parentPort.postMessage({ ready: true });
 `;
 
+/** New frames at most between two background checkpoints for the writer to finish the job. */
+const FINISH_FRAMES = 256;
+
 export interface WalCheckpointerOptions {
   /** Ask for a checkpoint after this many commits. Default 50. */
   everyCommits?: number;
   /** And at least this often while commits happen (ms). Default 500. */
   intervalMs?: number;
   /**
-   * When a background checkpoint finds at least this many frames in the WAL, the writer is asked
-   * to finish the job itself after its next commit (see `committed()`). Default 4,096 (16 MB).
+   * Past this many frames in the WAL, background checkpoints follow each other until the WAL
+   * grows little in between, and then the writer is asked to finish the job itself after its next
+   * commit (see `committed()`). Default 4,096 (16 MB).
    */
   restartFrames?: number;
   /** The synchronous mode of the checkpointing connection (its fsyncs). Default FULL. */
@@ -68,6 +72,8 @@ export class WalCheckpointer {
   private readonly intervalMs: number;
   private readonly restartFrames: number;
   private finishDue = false;
+  /** WAL frames found by the last background checkpoint, while the WAL is past `restartFrames` */
+  private previousLogFrames: number | undefined;
   private worker: Worker | undefined;
   private timer: NodeJS.Timeout | undefined;
   private inFlight = false;
@@ -121,7 +127,7 @@ export class WalCheckpointer {
       this.counts.checkpoints++;
       this.counts.lastLogFrames = m.log ?? 0;
       this.counts.lastCheckpointedFrames = m.checkpointed ?? 0;
-      if (this.counts.lastLogFrames >= this.restartFrames) this.finishDue = true;
+      this.afterCheckpoint(this.counts.lastLogFrames);
     });
     worker.on('error', (error) => this.fail(error));
     worker.on('exit', (code) => {
@@ -165,6 +171,26 @@ export class WalCheckpointer {
     worker.postMessage('close');
     Atomics.wait(this.closed, 0, 0, timeoutMs);
     void worker.terminate();
+  }
+
+  /**
+   * Past `restartFrames`, the writer is asked to finish once the WAL has stopped growing much
+   * between two background checkpoints (its part is then short); until then another background
+   * checkpoint follows at once. Past four times `restartFrames` it is asked regardless.
+   */
+  private afterCheckpoint(logFrames: number): void {
+    if (logFrames < this.restartFrames) {
+      this.previousLogFrames = undefined;
+      return;
+    }
+    const grown = this.previousLogFrames === undefined ? Number.POSITIVE_INFINITY : logFrames - this.previousLogFrames;
+    if (grown <= FINISH_FRAMES || logFrames >= 4 * this.restartFrames) {
+      this.previousLogFrames = undefined;
+      this.finishDue = true;
+      return;
+    }
+    this.previousLogFrames = logFrames;
+    this.request();
   }
 
   private request(): void {
