@@ -28,7 +28,6 @@ parentPort.on('message', (message) => {
     parentPort.postMessage({ error: String(error && error.message ? error.message : error) });
   }
 });
-parentPort.postMessage({ ready: true });
 `;
 
 /** New frames at most between two background checkpoints for the writer to finish the job. */
@@ -120,8 +119,7 @@ export class WalCheckpointer {
     this.worker = worker;
     // Neither keeps the process alive: close() ends them, and an exiting process needs no checkpoint.
     worker.unref();
-    worker.on('message', (m: { ready?: true; error?: string; busy?: number; log?: number; checkpointed?: number }) => {
-      if (m.ready) return;
+    worker.on('message', (m: { error?: string; busy?: number; log?: number; checkpointed?: number }) => {
       this.inFlight = false;
       if (m.error !== undefined) return this.fail(new Error(`background checkpoint failed: ${m.error}`));
       this.counts.checkpoints++;
