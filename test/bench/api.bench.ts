@@ -8,7 +8,8 @@
  * After /ready the benchmark waits for the service's background start-up work (cache warming,
  * snapshot refresh) to settle, so the scenarios measure the steady state.
  *
- * Scenarios: recording hires (POST), GET /status and GET /status?asOf= while hires are written,
+ * Scenarios: recording hires (POST), GET /status and GET /status?asOf= while hires are written
+ * (as fast as 50 connections go, and for asOf also at the 1,500 requests a second its goal names),
  * and, with the service stopped, the rebuild of every projection from position 0 (`npm run
  * rebuild`'s code) with its peak memory.
  *
@@ -36,6 +37,8 @@ const CONTRACTS = Number(env['BENCH_CONTRACTS'] ?? 10_000);
 const EVENTS = Number(env['BENCH_EVENTS'] ?? 1_000_000);
 const DURATION = Number(env['BENCH_DURATION'] ?? 10);
 const CONNECTIONS = Number(env['BENCH_CONNECTIONS'] ?? 50);
+/** The rate the goal for `GET /status?asOf=` names (requests a second). */
+const AS_OF_RATE = 1_500;
 const PORT = 3900 + Math.floor(Math.random() * 90);
 const TOKEN = 'bench-advisor-token';
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -224,6 +227,12 @@ async function main(): Promise<void> {
       row('GET /status (100 hires/s written meanwhile)', status, '≥ 15,000/s, p99 ≤ 10 ms');
       const [asOf] = await Promise.all([run({ url, connections: CONNECTIONS, duration: DURATION, headers, requests: [statusRequest('?asOf=2024-06-30')] }), writer()]);
       row('GET /status?asOf= (100 hires/s written meanwhile)', asOf, '≥ 1,500/s, p99 ≤ 20 ms');
+      // The goal names a rate: the latency at 1,500 requests a second, offered whatever the answers' pace.
+      const [asOfRated] = await Promise.all([
+        run({ url, connections: CONNECTIONS, duration: DURATION, overallRate: AS_OF_RATE, headers, requests: [statusRequest('?asOf=2024-06-30')] }),
+        writer(),
+      ]);
+      row(`GET /status?asOf= at ${AS_OF_RATE.toLocaleString('en')}/s offered (100 hires/s written meanwhile)`, asOfRated, 'p99 ≤ 20 ms at ≥ 1,500/s');
       log('\n| scenario | req/s (2xx) | p50 ms | p99 ms | errors/non-2xx | service RSS MB after | goal |\n|:--|--:|--:|--:|--:|--:|:--|');
       rows.forEach((r) => log(r));
     } finally {

@@ -17,6 +17,8 @@ const STATE_CACHE_ENTRIES = 12_000;
 
 /** How long a read of the store's head serves further reads (ms); see `head()`. */
 const HEAD_REUSE_MS = 1;
+/** A watcher at most this far behind the head is caught up by one shared read (see catchUp). */
+const CATCH_UP_EVENTS = 500;
 
 export interface LoadedContract {
   state: ContractState;
@@ -68,6 +70,7 @@ export class ContractRepository implements OnModuleInit, OnModuleDestroy {
   private warmedTo = -1n;
   private startHead = 0n;
   private headRead: bigint | undefined;
+  private catchingUp: Promise<void> | undefined;
   private headReadAt = 0;
   private stopped = false;
 
@@ -82,19 +85,41 @@ export class ContractRepository implements OnModuleInit, OnModuleDestroy {
     this.warming = this.warm(head);
     void (async () => {
       try {
-        for await (const e of subscription) {
-          if (e.streamId.startsWith(CONTRACT_STREAM_PREFIX)) {
-            this.lastChange.set(e.streamId, e.position);
-            const cached = this.states.peek(e.streamId.slice(CONTRACT_STREAM_PREFIX.length));
-            if (cached && cached.revision === e.revision) cached.lastRecordedAt = e.recordedAt;
-          }
-          this.watched = e.position;
-        }
+        for await (const e of subscription) this.see(e);
       } catch (error) {
         this.logger.warn(`the cache watcher stopped; every read checks the store: ${error instanceof Error ? error.message : String(error)}`);
       }
       this.watched = null;
     })();
+  }
+
+  /** Notes an event of the log in order (from the watcher, or from a catch-up that ran ahead of it). */
+  private see(e: RecordedEvent): void {
+    if (this.watched === null || e.position <= this.watched) return;
+    if (e.streamId.startsWith(CONTRACT_STREAM_PREFIX)) {
+      this.lastChange.set(e.streamId, e.position);
+      const cached = this.states.peek(e.streamId.slice(CONTRACT_STREAM_PREFIX.length));
+      if (cached && cached.revision === e.revision) cached.lastRecordedAt = e.recordedAt;
+    }
+    this.watched = e.position;
+  }
+
+  /**
+   * Reads the log after what the watcher has seen, once for every request that finds it a little
+   * behind the head: the store holds a commit a moment before the watcher is woken for it (the
+   * SQLite store commits on another thread), and one shared read is cheaper than each of those
+   * requests reading its own stream.
+   */
+  private catchUp(): Promise<void> {
+    this.catchingUp ??= (async () => {
+      try {
+        if (this.watched === null) return;
+        for await (const e of this.store.readAll({ after: this.watched, maxCount: CATCH_UP_EVENTS })) this.see(e);
+      } finally {
+        this.catchingUp = undefined;
+      }
+    })();
+    return this.catchingUp;
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -208,6 +233,7 @@ export class ContractRepository implements OnModuleInit, OnModuleDestroy {
     const cached = this.states.get(contractId);
     if (cached) {
       const trusted = cached.checkedAt >= this.startHead || this.warmedTo >= this.startHead;
+      if (trusted && this.watched !== null && this.watched < head && head - this.watched <= CATCH_UP_EVENTS) await this.catchUp();
       if (trusted && this.watched !== null && this.watched >= head && (this.lastChange.get(stream) ?? -1n) <= cached.checkedAt) {
         cached.checkedAt = head;
         return cached;

@@ -16,25 +16,50 @@ import { SqliteEventStore } from './sqlite-event-store';
 const dir = mkdtempSync(join(tmpdir(), 'sroi-sqlite-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const contractFile = join(dir, 'contract', 'events.sqlite');
-describeEventStoreContract('sqlite', {
-  open: async () => new SqliteEventStore({ path: contractFile }),
-  config: () => ({ engine: 'sqlite', path: contractFile, synchronous: 'FULL' }),
-  integrityCheck: async () => {
-    const store = new SqliteEventStore({ path: contractFile });
-    try {
-      return store.integrityCheck();
-    } finally {
-      await store.close();
-    }
-  },
-  consecutivePositions: true,
-});
+// Both ways of committing meet the whole contract: on the append thread (the default) and on the event loop.
+for (const appendThread of [true, false]) {
+  const contractFile = join(dir, appendThread ? 'contract' : 'contract-event-loop', 'events.sqlite');
+  describeEventStoreContract(appendThread ? 'sqlite' : 'sqlite committing on the event loop', {
+    open: async () => new SqliteEventStore({ path: contractFile, appendThread }),
+    config: () => ({ engine: 'sqlite', path: contractFile, synchronous: 'FULL' }),
+    integrityCheck: async () => {
+      const store = new SqliteEventStore({ path: contractFile, appendThread });
+      try {
+        return store.integrityCheck();
+      } finally {
+        await store.close();
+      }
+    },
+    consecutivePositions: true,
+  });
+}
 
 describe('SQLite engine', () => {
   let file: string;
   beforeEach(() => {
     file = join(dir, randomUUID(), 'events.sqlite');
+  });
+
+  it('commits on the append thread; when that thread stops, the batch out is refused as unavailable and later appends commit on the event loop', async () => {
+    const store = new SqliteEventStore({ path: file });
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      await store.appendToStream('s', [{ type: 'A', data: {} }]);
+      expect(store.committingOn()).toBe('append-thread');
+      const thread = (store as unknown as { appendThread: { worker: { terminate(): Promise<number> } } }).appendThread;
+      const lost = store.appendToStream('s', [{ type: 'B', data: {} }]);
+      await thread.worker.terminate();
+      await expect(lost).rejects.toBeInstanceOf(EventStoreUnavailableError);
+      expect(String(warn.mock.calls[0]?.[0])).toMatch(/append thread exited.*commits on the event loop/);
+      expect(store.committingOn()).toBe('event-loop');
+      const stored = await store.readStream('s');
+      const next = await store.appendToStream('s', [{ type: 'C', data: {} }], { expectedRevision: BigInt(stored.length - 1) });
+      expect(next.nextExpectedRevision).toBe(BigInt(stored.length));
+      expect((await store.readStream('s')).map((e) => e.type)).toEqual([...stored.map((e) => e.type), 'C']);
+    } finally {
+      warn.mockRestore();
+      await store.close();
+    }
   });
 
   it('creates the file, its folder and the schema on first use, with a schema version', async () => {

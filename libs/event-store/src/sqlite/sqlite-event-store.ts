@@ -16,7 +16,6 @@ import type {
   AppendResult,
   EventData,
   EventStore,
-  ExpectedRevision,
   JsonObject,
   ReadAllOptions,
   ReadStreamOptions,
@@ -24,7 +23,9 @@ import type {
   SubscribeToAllOptions,
 } from '../port';
 import { uuidv7 } from '../uuid-v7';
-import { expectationHolds, validateAppend } from '../validation';
+import { validateAppend } from '../validation';
+import { AppendThread } from './append-thread';
+import { createGroupCommit, type AppendOutcome, type GroupCommit, type PreparedAppend } from './group-commit';
 import { migrate } from './schema';
 import { PollingAllSubscription } from './polling-subscription';
 import { WalCheckpointer, type WalCheckpointerStats } from './wal-checkpointer';
@@ -48,8 +49,14 @@ export interface SqliteEventStoreOptions {
   /** Events fetched per query when reading the global log. */
   pageSize?: number;
   /**
-   * Checkpoint the WAL on a worker thread (see {@link WalCheckpointer}) rather than inside a
-   * commit on the event loop. Default true.
+   * Commit appends on a thread of their own, with its own connection (see {@link AppendThread}),
+   * so that a commit's writes and fsync do not hold up the event loop. Default true.
+   */
+  appendThread?: boolean;
+  /**
+   * When appends are committed on the event loop: checkpoint the WAL on a worker thread (see
+   * {@link WalCheckpointer}) rather than inside a commit. Default true. (The append thread
+   * checkpoints in its own commits: that holds up nothing else.)
    */
   backgroundCheckpoints?: boolean;
 }
@@ -67,18 +74,9 @@ type EventRow = [
 ];
 
 interface PendingAppend {
-  streamId: string;
-  events: EventData[];
-  expected: ExpectedRevision;
-  mayBeRetry: boolean;
+  append: PreparedAppend;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
-  outcome?: { result: AppendResult } | { error: unknown };
-}
-
-interface StoredId {
-  stream_id: string;
-  revision: bigint;
 }
 
 /**
@@ -96,6 +94,13 @@ function commitSignalFor(file: string): EventEmitter {
   return signal;
 }
 
+/**
+ * Batches sent to the append thread and not answered yet, at most. Two: the thread starts on the
+ * next batch as soon as it has committed one, while the event loop takes in the answer, instead of
+ * waiting idle for that round trip.
+ */
+const MAX_BATCHES_OUT = 2;
+
 const SELECT_COLUMNS = 'position, stream_id, revision, event_id, type, data, metadata, recorded_at';
 
 export class SqliteEventStore implements EventStore {
@@ -110,17 +115,22 @@ export class SqliteEventStore implements EventStore {
   private closed = false;
 
   private readonly lastOfStream: Database.Statement<[string], { revision: bigint; position: bigint }>;
-  private readonly findId: Database.Statement<[string], StoredId>;
-  private readonly idsInRange: Database.Statement<[string, bigint, bigint], { event_id: string; position: bigint }>;
-  private readonly lastRecordedAt: Database.Statement<[], { recorded_at: string }>;
-  private readonly insert: Database.Statement<[string, bigint, string, string, string, string, string]>;
   private readonly head: Database.Statement<[], { position: bigint }>;
-  private readonly commitBatch: (batch: PendingAppend[]) => void;
+  /** readStream's statements by their SQL: a handful of shapes, prepared once. */
+  private readonly streamReads = new Map<string, Database.Statement<unknown[], EventRow>>();
+  /** The group commit on this connection: without an append thread, or once it has stopped. */
+  private groupCommit: GroupCommit | undefined;
+  private readonly useAppendThread: boolean;
+  private appendThread: AppendThread | undefined;
   /** Appends waiting for the next group commit, in arrival order. */
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
-  private flushing = false;
-  private readonly checkpointer: WalCheckpointer | undefined;
+  /** Group commits under way (see MAX_BATCHES_OUT). */
+  private flushing = 0;
+  private checkpointer: WalCheckpointer | undefined;
+  private readonly synchronous: SynchronousMode;
+  private readonly busyTimeoutMs: number;
+  private readonly backgroundCheckpoints: boolean;
 
   constructor(options: SqliteEventStoreOptions) {
     this.path = resolve(options.path);
@@ -128,47 +138,22 @@ export class SqliteEventStore implements EventStore {
     this.pollIntervalMs = options.pollIntervalMs ?? 50;
     this.pageSize = options.pageSize ?? 1000;
     mkdirSync(dirname(this.path), { recursive: true });
+    this.synchronous = options.synchronous ?? 'FULL';
+    this.busyTimeoutMs = options.busyTimeoutMs ?? 100;
     this.db = new Database(this.path);
     this.db.defaultSafeIntegers(true);
-    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 100}`);
+    this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
     withBusyRetrySync(() => this.db.pragma('journal_mode = WAL'), this.lockWaitMs);
-    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    this.db.pragma(`synchronous = ${this.synchronous}`);
     withBusyRetrySync(() => migrate(this.db), this.lockWaitMs);
     this.commitSignal = commitSignalFor(this.path);
-    if (options.backgroundCheckpoints ?? true) {
-      this.checkpointer = WalCheckpointer.forConnection(this.db, this.path, { synchronous: options.synchronous ?? 'FULL', what: 'the event store', fallbackPages: 1000 });
-    }
+    this.useAppendThread = options.appendThread ?? true;
+    this.backgroundCheckpoints = options.backgroundCheckpoints ?? true;
 
     this.lastOfStream = this.db.prepare(
       'SELECT revision, position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
     );
-    this.findId = this.db.prepare('SELECT stream_id, revision FROM events WHERE event_id = ?');
-    this.idsInRange = this.db.prepare(
-      'SELECT event_id, position FROM events WHERE stream_id = ? AND revision BETWEEN ? AND ? ORDER BY revision',
-    );
-    this.lastRecordedAt = this.db.prepare('SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1');
-    this.insert = this.db.prepare(
-      'INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
     this.head = this.db.prepare('SELECT position FROM events ORDER BY position DESC LIMIT 1');
-    // Each append runs in a savepoint of the group's transaction: it stays atomic on its own, and
-    // a refused append (wrong expected version) does not undo the others.
-    const appendOne = this.db.transaction(this.appendInTransaction.bind(this));
-    const appendGroup = this.db.transaction((batch: PendingAppend[]) => {
-      // One instant for the group: its appends become visible together, in one commit.
-      const recordedAt = this.nextRecordedAt();
-      for (const item of batch) {
-        try {
-          item.outcome = {
-            result: appendOne(item.streamId, item.events, item.expected, item.mayBeRetry, recordedAt),
-          };
-        } catch (error) {
-          if (isBusy(error)) throw error;
-          item.outcome = { error };
-        }
-      }
-    });
-    this.commitBatch = (batch) => appendGroup.immediate(batch);
   }
 
   /** The synchronous mode the connection actually runs with (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA). */
@@ -176,9 +161,14 @@ export class SqliteEventStore implements EventStore {
     return Number(this.db.pragma('synchronous', { simple: true }));
   }
 
-  /** Background checkpoints so far (undefined when they are off). */
+  /** Background checkpoints so far (undefined when they are off or the append thread checkpoints). */
   checkpointStats(): WalCheckpointerStats | undefined {
     return this.checkpointer?.stats();
+  }
+
+  /** Where appends are committed now: on the append thread, or on this connection (the event loop). */
+  committingOn(): 'append-thread' | 'event-loop' {
+    return this.useAppendThread && !this.appendThread?.failed ? 'append-thread' : 'event-loop';
   }
 
   /** `PRAGMA integrity_check`: 'ok' when the file is sound. */
@@ -196,11 +186,16 @@ export class SqliteEventStore implements EventStore {
       this.assertOpen();
       const expected = options.expectedRevision ?? 'any';
       validateAppend(streamId, events, expected);
-      const prepared = events.map((event) => ({ ...event, id: event.id?.toLowerCase() ?? uuidv7() }));
+      const prepared = events.map((event): PreparedAppend['events'][number] => [
+        event.id?.toLowerCase() ?? uuidv7(),
+        event.type,
+        JSON.stringify(event.data),
+        JSON.stringify(event.metadata ?? {}),
+      ]);
       // A freshly generated id cannot be a retry: skip the idempotency look-up for it.
-      const mayBeRetry = events[0].id !== undefined;
+      const append: PreparedAppend = { streamId, events: prepared, expected, mayBeRetry: events[0].id !== undefined };
       return new Promise<AppendResult>((resolve, reject) => {
-        this.queue.push({ streamId, events: prepared, expected, mayBeRetry, resolve, reject });
+        this.queue.push({ append, resolve, reject });
         this.scheduleFlush();
       });
     } catch (error) {
@@ -209,30 +204,60 @@ export class SqliteEventStore implements EventStore {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.flushing) return;
+    if (this.flushScheduled || this.flushing >= (this.committingOn() === 'append-thread' ? MAX_BATCHES_OUT : 1)) return;
     this.flushScheduled = true;
     setImmediate(() => void this.flush());
   }
 
   private async flush(): Promise<void> {
     this.flushScheduled = false;
-    this.flushing = true;
+    this.flushing++;
     const batch = this.queue;
     this.queue = [];
     try {
-      await this.commitWithRetry(batch);
-      if (this.checkpointer?.committed()) this.finishCheckpoint();
+      const outcomes = await this.commit(batch.map((item) => item.append));
       this.commitSignal.emit('commit');
-      for (const item of batch) {
-        if (item.outcome && 'result' in item.outcome) item.resolve(item.outcome.result);
-        else item.reject(item.outcome?.error ?? new Error('Append was not attempted'));
-      }
+      batch.forEach((item, i) => settle(item, outcomes[i]));
     } catch (error) {
       for (const item of batch) item.reject(error);
     } finally {
-      this.flushing = false;
+      this.flushing--;
       if (this.queue.length > 0) this.scheduleFlush();
     }
+  }
+
+  /** Commits a group of appends, on the append thread while it runs, else on this connection. */
+  private async commit(batch: PreparedAppend[]): Promise<AppendOutcome[]> {
+    if (this.useAppendThread && !this.appendThread?.failed) {
+      this.appendThread ??= new AppendThread({
+        path: this.path,
+        synchronous: this.synchronous,
+        busyTimeoutMs: this.busyTimeoutMs,
+        lockWaitMs: this.lockWaitMs,
+        checkpointsElsewhere: false,
+      });
+      let reply;
+      try {
+        reply = await this.appendThread.commit(batch);
+      } catch (error) {
+        process.emitWarning(`${error instanceof Error ? error.message : String(error)}; the event store commits on the event loop from now on`);
+        throw new EventStoreUnavailableError('The append thread stopped: these appends may or may not have been committed', { cause: error });
+      }
+      if ('outcomes' in reply) return reply.outcomes;
+      const cause = Object.assign(new Error(reply.failure.message), { code: reply.failure.code });
+      if (reply.failure.busy) throw new EventStoreUnavailableError(`The event store stayed locked for ${this.lockWaitMs} ms`, { cause });
+      throw cause;
+    }
+    if (!this.groupCommit) {
+      this.groupCommit = createGroupCommit(this.db);
+      if (this.backgroundCheckpoints) {
+        this.checkpointer = WalCheckpointer.forConnection(this.db, this.path, { synchronous: this.synchronous, what: 'the event store', fallbackPages: 1000 });
+      }
+    }
+    const groupCommit = this.groupCommit;
+    const outcomes = await this.whenUnlocked(() => groupCommit(batch));
+    if (this.checkpointer?.committed()) this.finishCheckpoint();
+    return outcomes;
   }
 
   /** See WalCheckpointer.committed(): a short checkpoint so that the next commit starts the WAL over. */
@@ -242,10 +267,6 @@ export class SqliteEventStore implements EventStore {
     } catch (error) {
       if (!isBusy(error)) throw error;
     }
-  }
-
-  private commitWithRetry(batch: PendingAppend[]): Promise<void> {
-    return this.whenUnlocked(() => this.commitBatch(batch));
   }
 
   /**
@@ -271,86 +292,6 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  private appendInTransaction(
-    streamId: string,
-    events: EventData[],
-    expected: ExpectedRevision,
-    mayBeRetry: boolean,
-    recordedAt: string,
-  ): AppendResult {
-    const last = this.lastOfStream.get(streamId);
-    if (mayBeRetry) {
-      const retried = this.findIdempotentRetry(streamId, events, expected, last);
-      if (retried) return retried;
-    }
-
-    const actual = last ? last.revision : 'no_stream';
-    if (!expectationHolds(expected, actual)) {
-      throw new WrongExpectedVersionError(streamId, expected, actual);
-    }
-
-    let revision = last ? last.revision : -1n;
-    let position = 0n;
-    for (const event of events) {
-      revision++;
-      try {
-        const info = this.insert.run(
-          streamId,
-          revision,
-          event.id as string,
-          event.type,
-          JSON.stringify(event.data),
-          JSON.stringify(event.metadata ?? {}),
-          recordedAt,
-        );
-        position = BigInt(info.lastInsertRowid);
-      } catch (error) {
-        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-          throw new DuplicateEventIdError(event.id as string, streamId);
-        }
-        throw error;
-      }
-    }
-    return { nextExpectedRevision: revision, position };
-  }
-
-  /**
-   * EventStoreDB's idempotency: when the first event's id is already in this stream, at the place
-   * the same expectation would have put it, and the following ids match, the earlier append is
-   * answered again and nothing is written.
-   */
-  private findIdempotentRetry(
-    streamId: string,
-    events: EventData[],
-    expected: ExpectedRevision,
-    last: { revision: bigint } | undefined,
-  ): AppendResult | undefined {
-    const first = this.findId.get(events[0].id as string);
-    if (!first) return undefined;
-    if (first.stream_id !== streamId) throw new DuplicateEventIdError(events[0].id as string, streamId);
-    const from = first.revision;
-    const placeMatches =
-      expected === 'any' ||
-      expected === 'stream_exists' ||
-      (expected === 'no_stream' && from === 0n) ||
-      (typeof expected === 'bigint' && from === expected + 1n);
-    const to = from + BigInt(events.length) - 1n;
-    const stored = placeMatches ? this.idsInRange.all(streamId, from, to) : [];
-    const sameIds = stored.length === events.length && stored.every((row, i) => row.event_id === events[i].id);
-    if (sameIds) return { nextExpectedRevision: to, position: stored[stored.length - 1].position };
-    // The ids were written by another append: report the conflict the caller can act on.
-    const actual = last ? last.revision : 'no_stream';
-    if (!expectationHolds(expected, actual)) throw new WrongExpectedVersionError(streamId, expected, actual);
-    throw new DuplicateEventIdError(events[0].id as string, streamId);
-  }
-
-  /** Recording instants never go backwards in position order, even if the wall clock does. */
-  private nextRecordedAt(): string {
-    const now = new Date().toISOString();
-    const previous = this.lastRecordedAt.get()?.recorded_at;
-    return previous !== undefined && previous > now ? previous : now;
-  }
-
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     this.assertOpen();
     const direction = options.direction ?? 'forwards';
@@ -370,8 +311,13 @@ export class SqliteEventStore implements EventStore {
       sql += ' LIMIT ?';
       params.push(options.maxCount);
     }
-    const statement = this.db.prepare<unknown[], EventRow>(sql).raw(true);
-    const rows = await this.whenUnlocked(() => statement.all(...params));
+    let statement = this.streamReads.get(sql);
+    if (!statement) {
+      statement = this.db.prepare<unknown[], EventRow>(sql).raw(true);
+      this.streamReads.set(sql, statement);
+    }
+    const prepared = statement;
+    const rows = await this.whenUnlocked(() => prepared.all(...params));
     if (rows.length === 0 && !(await this.whenUnlocked(() => this.lastOfStream.get(streamId)))) {
       throw new StreamNotFoundError(streamId);
     }
@@ -466,13 +412,29 @@ export class SqliteEventStore implements EventStore {
     while (this.flushing || this.flushScheduled) await sleep(1);
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     this.closed = true;
-    // The worker's connection closes first: the last one to close checkpoints the WAL and removes it.
+    // The threads' connections close first: the last one to close checkpoints the WAL and removes it.
+    this.appendThread?.close();
     this.checkpointer?.close();
     this.db.close();
   }
 
   private assertOpen(): void {
     if (this.closed) throw new EventStoreUnavailableError('The event store is closed');
+  }
+}
+
+function settle(item: PendingAppend, outcome: AppendOutcome | undefined): void {
+  switch (outcome?.kind) {
+    case 'appended':
+      return item.resolve({ nextExpectedRevision: outcome.nextExpectedRevision, position: outcome.position });
+    case 'wrong-expected-version':
+      return item.reject(new WrongExpectedVersionError(outcome.streamId, outcome.expected, outcome.actual));
+    case 'duplicate-event-id':
+      return item.reject(new DuplicateEventIdError(outcome.eventId, outcome.streamId));
+    case 'failed':
+      return item.reject(Object.assign(new Error(outcome.message), { name: outcome.name, code: outcome.code }));
+    default:
+      return item.reject(new Error('Append was not attempted'));
   }
 }
 

@@ -1,0 +1,150 @@
+import { Worker } from 'node:worker_threads';
+import { createGroupCommit, type AppendOutcome, type PreparedAppend } from './group-commit';
+
+/** From the main thread to the append thread. */
+type Request = { kind: 'commit'; batch: PreparedAppend[] } | { kind: 'checkpoint' } | { kind: 'close' };
+
+/** From the append thread: the outcome of each append of the batch, or why the batch did not commit. */
+export type CommitReply = { outcomes: AppendOutcome[] } | { failure: { message: string; code: string | undefined; busy: boolean } };
+
+export interface AppendThreadOptions {
+  path: string;
+  synchronous: string;
+  busyTimeoutMs: number;
+  /** How long a batch keeps retrying a database locked by another process before it fails (ms). */
+  lockWaitMs: number;
+  /** Whether the main thread's WalCheckpointer runs the checkpoints (else SQLite's auto-checkpoints do, on this thread). */
+  checkpointsElsewhere: boolean;
+}
+
+/**
+ * The append thread's code (evaluated there, so that it runs the same from the library's sources
+ * and from the service's bundle). It owns a second connection to the file and commits each batch
+ * it is sent with {@link createGroupCommit}: the commit's page writes and its fsync no longer hold
+ * up the event loop. A locked database is waited for here, blocking only this thread.
+ */
+function appendThreadMain(groupCommitFor: typeof createGroupCommit, load: (id: string) => unknown): void {
+  // `load` is the thread's require: a literal require() here would be rewritten by the bundler.
+  const { parentPort, workerData } = load('node:worker_threads') as typeof import('node:worker_threads');
+  const { createRequire } = load('node:module') as typeof import('node:module');
+  const options = workerData.options as AppendThreadOptions;
+  const closed = new Int32Array(workerData.closed as SharedArrayBuffer);
+  const Database = createRequire(workerData.from as string)('better-sqlite3') as typeof import('better-sqlite3');
+  const port = parentPort as NonNullable<typeof parentPort>;
+  const db = new Database(options.path);
+  db.defaultSafeIntegers(true);
+  db.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
+  db.pragma(`synchronous = ${options.synchronous}`);
+  if (options.checkpointsElsewhere) db.pragma('wal_autocheckpoint = 0');
+  const commit = groupCommitFor(db);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const isBusy = (error: unknown): boolean => {
+    const code = (error as { code?: unknown } | null)?.code;
+    return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+  };
+  port.on('message', (request: Request) => {
+    if (request.kind === 'close') {
+      db.close();
+      Atomics.store(closed, 0, 1);
+      Atomics.notify(closed, 0);
+      port.close();
+      return;
+    }
+    if (request.kind === 'checkpoint') {
+      try {
+        db.pragma('wal_checkpoint(PASSIVE)');
+      } catch {
+        // busy: the next background checkpoint tries again
+      }
+      return;
+    }
+    const deadline = Date.now() + options.lockWaitMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        port.postMessage({ outcomes: commit(request.batch) } satisfies CommitReply);
+        return;
+      } catch (error) {
+        const busy = isBusy(error);
+        if (busy && Date.now() < deadline) {
+          Atomics.wait(pause, 0, 0, Math.min(5 * 2 ** Math.min(attempt, 6), 200) * (0.5 + Math.random()));
+          continue;
+        }
+        const e = error as { message?: unknown; code?: unknown };
+        port.postMessage({ failure: { message: String(e?.message ?? error), code: typeof e?.code === 'string' ? e.code : undefined, busy } } satisfies CommitReply);
+        return;
+      }
+    }
+  });
+}
+
+const THREAD_CODE = `'use strict';\nconst createGroupCommit = ${createGroupCommit.toString()};\n(${appendThreadMain.toString()})(createGroupCommit, require);\n`;
+
+/**
+ * The main thread's side of the append thread. Batches are committed in the order they are sent,
+ * and answered in that order. While a batch is out, the thread keeps the process alive; idle, it
+ * does not.
+ */
+export class AppendThread {
+  private readonly worker: Worker;
+  /** The batches out, oldest first. */
+  private readonly pending: { resolve: (reply: CommitReply) => void; reject: (error: Error) => void }[] = [];
+  private failure: Error | undefined;
+  private closing = false;
+  /** Set to 1 by the thread once its connection is closed (close() waits for it). */
+  private readonly closed = new Int32Array(new SharedArrayBuffer(4));
+
+  constructor(options: AppendThreadOptions) {
+    this.worker = new Worker(THREAD_CODE, { eval: true, workerData: { from: __filename, options, closed: this.closed.buffer } });
+    this.worker.unref();
+    this.worker.on('message', (reply: CommitReply) => {
+      this.pending.shift()?.resolve(reply);
+      if (this.pending.length === 0) this.worker.unref();
+    });
+    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('exit', (code) => {
+      if (!this.closing) this.fail(new Error(`the append thread exited with code ${code}`));
+    });
+  }
+
+  /** Why the thread stopped, if it did: the owner then commits on its own connection. */
+  get failed(): Error | undefined {
+    return this.failure;
+  }
+
+  /** Batches sent and not answered yet. */
+  get inFlight(): number {
+    return this.pending.length;
+  }
+
+  commit(batch: PreparedAppend[]): Promise<CommitReply> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<CommitReply>((resolve, reject) => {
+      this.pending.push({ resolve, reject });
+      this.worker.ref();
+      this.worker.postMessage({ kind: 'commit', batch } satisfies Request);
+    });
+  }
+
+  /** Asks for a PASSIVE checkpoint by the writing connection before its next commit (see WalCheckpointer.committed). */
+  checkpoint(): void {
+    if (!this.failure) this.worker.postMessage({ kind: 'checkpoint' } satisfies Request);
+  }
+
+  /** Closes the thread's connection, waiting for it (blocking, at most `timeoutMs`); call with no batch out. */
+  close(timeoutMs = 10_000): void {
+    if (this.closing) return;
+    this.closing = true;
+    if (!this.failure) {
+      this.worker.postMessage({ kind: 'close' } satisfies Request);
+      Atomics.wait(this.closed, 0, 0, timeoutMs);
+    }
+    void this.worker.terminate();
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.worker.unref();
+    for (const p of this.pending.splice(0)) p.reject(error);
+  }
+}
