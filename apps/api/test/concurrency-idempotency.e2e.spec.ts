@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { EventStore } from '@sroi/event-store';
+import { SqliteEventStore, type EventStore } from '@sroi/event-store';
+import { join } from 'node:path';
 import { EVENT_STORE } from '../src/event-store/event-store.module';
 import { api, contractBody, removeDir, startApp, tempDir, TOKENS, writeTokens, type Api } from './harness';
 
@@ -48,6 +49,25 @@ describe('concurrency and idempotency', () => {
       store.appendToStream = original;
     };
   }
+
+  it('an append through another store on the same file is in the very next answer, whether a few events or many were appended meanwhile', async () => {
+    const id = await newContract();
+    await http.get(`/v1/contracts/${id}/status`).expect(200); // its state is cached now
+    const other = new SqliteEventStore({ path: join(dir, 'events.sqlite') });
+    try {
+      const change = (cents: number) => ({ type: 'ContractValueChanged', data: { contractValueCents: cents, previousValueCents: 100_000_000, effectiveDate: '2023-06-01', reason: 'elsewhere' }, metadata: { schemaVersion: 1 } });
+      await other.appendToStream(`contract-${id}`, [change(120_000_000)], { expectedRevision: 0n });
+      expect((await http.get(`/v1/contracts/${id}/status`).expect(200)).body.contractValueCents).toBe(120_000_000);
+      await other.appendToStream('elsewhere-noise', Array.from({ length: 800 }, (_, i) => ({ type: 'Noted', data: { i } })));
+      await other.appendToStream(`contract-${id}`, [change(130_000_000)], { expectedRevision: 1n });
+      expect((await http.get(`/v1/contracts/${id}/status`).expect(200)).body.contractValueCents).toBe(130_000_000);
+      const hired = await http.post(`/v1/contracts/${id}/hires`, hire('ELSEWHERE-1'));
+      expect(hired.status).toBe(201);
+      expect(hired.body.revision).toBe(3);
+    } finally {
+      await other.close();
+    }
+  });
 
   it('If-Match with the current revision succeeds; a stale one gives 412 and writes nothing', async () => {
     const id = await newContract();
