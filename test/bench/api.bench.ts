@@ -27,6 +27,7 @@ import { utrecht2019 } from '@sroi/domain';
 import autocannon from 'autocannon';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
@@ -173,6 +174,55 @@ function run(options: autocannon.Options): Promise<Result> {
   });
 }
 
+/**
+ * An open-loop load: GET requests sent evenly at `rate` a second for `seconds`, over keep-alive
+ * connections (at most CONNECTIONS), each one's latency counted from the moment it was due, so a
+ * slow answer delays nothing and hides nothing (no coordinated omission).
+ */
+function paced(port: number, rate: number, seconds: number, path: () => string): Promise<Result> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  const latencies: number[] = [];
+  let non2xx = 0;
+  let errors = 0;
+  let sent = 0;
+  const total = rate * seconds;
+  const started = performance.now();
+  return new Promise((resolvePromise) => {
+    let open = 0;
+    const finish = () => {
+      if (sent < total || open > 0) return;
+      agent.destroy();
+      latencies.sort((a, b) => a - b);
+      const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN);
+      resolvePromise({ rps: (latencies.length - non2xx) / ((performance.now() - started) / 1000), p50: at(0.5), p99: at(0.99), non2xx, errors });
+    };
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
+      for (; sent < due; sent++) {
+        const dueAt = started + (sent / rate) * 1000;
+        open++;
+        const req = http.get({ host: '127.0.0.1', port, path: path(), agent, headers: { authorization: headers.authorization } }, (res) => {
+          res.resume();
+          res.on('end', () => {
+            latencies.push(performance.now() - dueAt);
+            if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode > 299) non2xx++;
+            open--;
+            finish();
+          });
+        });
+        req.on('error', () => {
+          errors++;
+          open--;
+          finish();
+        });
+      }
+      if (sent < total) setTimeout(tick, 1);
+      else finish();
+    };
+    tick();
+  });
+}
+
 const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 let hireSeq = 0;
 const hireRequest = (): autocannon.Request => ({
@@ -227,12 +277,10 @@ async function main(): Promise<void> {
       row('GET /status (100 hires/s written meanwhile)', status, '≥ 15,000/s, p99 ≤ 10 ms');
       const [asOf] = await Promise.all([run({ url, connections: CONNECTIONS, duration: DURATION, headers, requests: [statusRequest('?asOf=2024-06-30')] }), writer()]);
       row('GET /status?asOf= (100 hires/s written meanwhile)', asOf, '≥ 1,500/s, p99 ≤ 20 ms');
-      // The goal names a rate: the latency at 1,500 requests a second, offered whatever the answers' pace.
-      const [asOfRated] = await Promise.all([
-        run({ url, connections: CONNECTIONS, duration: DURATION, overallRate: AS_OF_RATE, headers, requests: [statusRequest('?asOf=2024-06-30')] }),
-        writer(),
-      ]);
-      row(`GET /status?asOf= at ${AS_OF_RATE.toLocaleString('en')}/s offered (100 hires/s written meanwhile)`, asOfRated, 'p99 ≤ 20 ms at ≥ 1,500/s');
+      // The goal names a rate: the latency of requests sent at 1,500 a second, evenly (autocannon's
+      // rates send each second's requests in a burst at its start).
+      const [asOfPaced] = await Promise.all([paced(PORT, AS_OF_RATE, DURATION, () => `/v1/contracts/${contractId(Math.floor(Math.random() * CONTRACTS))}/status?asOf=2024-06-30`), writer()]);
+      row(`GET /status?asOf= sent evenly at ${AS_OF_RATE.toLocaleString('en')}/s (100 hires/s written meanwhile)`, asOfPaced, 'p99 ≤ 20 ms at ≥ 1,500/s');
       log('\n| scenario | req/s (2xx) | p50 ms | p99 ms | errors/non-2xx | service RSS MB after | goal |\n|:--|--:|--:|--:|--:|--:|:--|');
       rows.forEach((r) => log(r));
     } finally {
