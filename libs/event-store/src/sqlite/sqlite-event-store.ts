@@ -234,7 +234,6 @@ export class SqliteEventStore implements EventStore {
         synchronous: this.synchronous,
         busyTimeoutMs: this.busyTimeoutMs,
         lockWaitMs: this.lockWaitMs,
-        checkpointsElsewhere: false,
       });
       let reply;
       try {
