@@ -32,11 +32,3 @@ export function validateAppend(streamId: string, events: EventData[], expected: 
     if (event.data === undefined) throw new InvalidAppendError(`Event '${event.type}' has no data`);
   }
 }
-
-/** Whether a stream whose last revision is `actual` meets an append's expectation. */
-export function expectationHolds(expected: ExpectedRevision, actual: bigint | 'no_stream'): boolean {
-  if (expected === 'any') return true;
-  if (expected === 'no_stream') return actual === 'no_stream';
-  if (expected === 'stream_exists') return actual !== 'no_stream';
-  return actual === expected;
-}

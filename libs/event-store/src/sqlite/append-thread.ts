@@ -101,11 +101,6 @@ export class AppendThread {
     return this.failure;
   }
 
-  /** Batches sent and not answered yet. */
-  get inFlight(): number {
-    return this.pending.length;
-  }
-
   commit(batch: PreparedAppend[]): Promise<CommitReply> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<CommitReply>((resolve, reject) => {

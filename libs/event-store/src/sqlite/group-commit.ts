@@ -47,6 +47,7 @@ export function createGroupCommit(db: Database.Database): GroupCommit {
     'INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
 
+  /** Whether a stream whose last revision is `actual` meets an append's expectation. */
   const holds = (expected: ExpectedRevision, actual: bigint | 'no_stream'): boolean =>
     expected === 'any' ||
     (expected === 'no_stream' ? actual === 'no_stream' : expected === 'stream_exists' ? actual !== 'no_stream' : actual === expected);
