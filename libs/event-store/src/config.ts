@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { EventStoreDbEventStore } from './eventstoredb';
 import type { EventStore } from './port';
 import { SqliteEventStore, type SynchronousMode } from './sqlite/sqlite-event-store';
 
@@ -27,5 +26,8 @@ export function eventStoreConfigFromEnv(env: NodeJS.ProcessEnv = process.env): E
 
 export async function openEventStore(config: EventStoreConfig = eventStoreConfigFromEnv()): Promise<EventStore> {
   if (config.engine === 'sqlite') return new SqliteEventStore({ path: config.path, synchronous: config.synchronous });
+  // Required here, not imported at the top: the client and gRPC cost about 250 ms and 20 MB of RSS
+  // in every process and worker thread that loads this library (the rebuild's threads, say).
+  const { EventStoreDbEventStore } = require('./eventstoredb') as typeof import('./eventstoredb');
   return EventStoreDbEventStore.fromConnectionString(config.connectionString);
 }

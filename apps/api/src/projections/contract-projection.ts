@@ -90,7 +90,7 @@ export class ContractProjection implements Projection {
       if (event.revision === 0n) while (end < events.length && events[end].streamId === event.streamId) end++;
       const at = i;
       try {
-        if (end - at > 1 && !process.env['NOFAST'] && this.applyNewStream(events, at, end)) i = end;
+        if (end - at > 1 && this.applyNewStream(events, at, end)) i = end;
         else {
           this.applyOne(events[at]);
           i = at + 1;
