@@ -32,6 +32,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 
+/** The node options `npm start` runs the service with (package.json; the Dockerfile has the same), so that the benchmark cannot drift from them. */
+function startNodeOptions(): string[] {
+  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start'];
+  const options = /\bnode ((?:--\S+ )+)dist\/apps\/api\/main\.js/.exec(start ?? '');
+  if (!options) throw new Error(`package.json's start script does not run 'node <options> dist/apps/api/main.js': ${start}`);
+  return options[1].trim().split(' ');
+}
+
 const root = resolve(__dirname, '../..');
 const env = process.env;
 const CONTRACTS = Number(env['BENCH_CONTRACTS'] ?? 10_000);
@@ -251,8 +259,7 @@ async function main(): Promise<void> {
     const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('npm run build failed');
     const nodeArgs = (env['BENCH_SERVICE_NODE_ARGS'] ?? '').split(' ').filter((a) => a.length > 0);
-    // The V8 options of `npm start` (package.json) and the Dockerfile.
-    const child = spawn(process.execPath, ['--max-semi-space-size=64', ...nodeArgs, join(root, 'dist/apps/api/main.js')], {
+    const child = spawn(process.execPath, [...startNodeOptions(), ...nodeArgs, join(root, 'dist/apps/api/main.js')], {
       cwd: root,
       env: { ...env, SROI_DATA_DIR: dir, PORT: String(PORT), SROI_DEMO: 'off', HOST: '127.0.0.1' },
       stdio: ['ignore', 'ignore', 'inherit'],

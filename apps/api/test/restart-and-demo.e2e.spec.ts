@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadOrCreateTokens, sha256Hex } from '../src/auth/tokens';
 import { DEMO_CONTRACTS } from '../src/demo/demo-data';
 import { EVENT_STORE } from '../src/event-store/event-store.module';
+import { StartupWork } from '../src/platform/startup-compaction';
 import { api, contractBody, removeDir, startApp, tempDir, TOKENS, writeTokens } from './harness';
 
 /** Events written by commands and seeding (contract and catalogue streams); the service's own background writers (integration publisher, obligation monitor) are left out: they run on their own schedule. */
@@ -55,6 +56,27 @@ describe('restart persistence', () => {
     expect(after.body.revision).toBe(2);
     expect(BigInt(after.headers['x-projection-position'])).toBeGreaterThanOrEqual(BigInt(purchase.body.position));
     await app.close();
+  });
+});
+
+describe('start-up work', () => {
+  it('the cache warm-ups and catch-ups register, and all of them end (the heap is compacted after them)', async () => {
+    const dir = tempDir();
+    try {
+      writeTokens(dir);
+      const app = await startApp(dir, true);
+      try {
+        const work = app.get(StartupWork);
+        expect(work.names().sort()).toEqual(['contract state cache', 'integration publisher catch-up', 'projections catch-up']);
+        const deadline = Date.now() + 10_000;
+        while (work.pending().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(work.pending()).toEqual([]);
+      } finally {
+        await app.close();
+      }
+    } finally {
+      removeDir(dir);
+    }
   });
 });
 

@@ -62,6 +62,7 @@ export class ContractRepository implements OnModuleInit, OnModuleDestroy {
   private watched: bigint | null = null;
   private subscription: AllSubscription | undefined;
   private warming: Promise<void> | undefined;
+  private warmed = false;
   /**
    * States checked at or after this position can be trusted by the watcher's test: the watcher
    * knows the changes after the start-up head; a state the warm-up built at an earlier position is
@@ -82,7 +83,7 @@ export class ContractRepository implements OnModuleInit, OnModuleDestroy {
     this.subscription = subscription;
     this.watched = head;
     this.startHead = head;
-    this.warming = this.warm(head);
+    this.warming = this.warm(head).finally(() => (this.warmed = true));
     void (async () => {
       try {
         for await (const e of subscription) this.see(e);
@@ -120,6 +121,11 @@ export class ContractRepository implements OnModuleInit, OnModuleDestroy {
       }
     })();
     return this.catchingUp;
+  }
+
+  /** Whether the start-up warm-up of the cache has ended (done, or stopped by an error). */
+  isWarm(): boolean {
+    return this.warmed;
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -1,6 +1,7 @@
-import { Module } from '@nestjs/common';
+import { Inject, Module, type OnModuleInit } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { CataloguesModule } from '../catalogues/catalogues.module';
+import { StartupWork } from '../platform/startup-compaction';
 import { ContractCommandService } from './contract-command.service';
 import { ContractQueriesController } from './contract-queries.controller';
 import { ContractRepository } from './contract-repository';
@@ -14,4 +15,13 @@ import { ContractsController } from './contracts.controller';
   providers: [ContractRepository, ContractCommandService, ...CONTRACT_COMMAND_HANDLERS, ...CONTRACT_QUERY_HANDLERS],
   exports: [ContractCommandService, ContractRepository],
 })
-export class ContractsModule {}
+export class ContractsModule implements OnModuleInit {
+  constructor(
+    @Inject(ContractRepository) private readonly repository: ContractRepository,
+    @Inject(StartupWork) private readonly startupWork: StartupWork,
+  ) {}
+
+  onModuleInit(): void {
+    this.startupWork.register('contract state cache', () => this.repository.isWarm());
+  }
+}

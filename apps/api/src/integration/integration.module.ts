@@ -1,10 +1,11 @@
-import { Global, Inject, Logger, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, Optional, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { EventStore } from '@sroi/event-store';
 import { ApiConfig } from '../config/api-config';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { ContractRepository } from '../contracts/contract-repository';
 import { ContractsModule } from '../contracts/contracts.module';
 import { Clock } from '../platform/clock';
+import { StartupWork } from '../platform/startup-compaction';
 import { ProjectionProgress } from '../projections/read-models';
 import { SqliteContractReadModels } from '../projections/sqlite-contract-read-models';
 import { FeedModule } from './feed/feed.module';
@@ -65,7 +66,10 @@ export class IntegrationModule implements OnApplicationBootstrap, BeforeApplicat
     @Inject(IntegrationPublisher) private readonly publisher: IntegrationPublisher,
     @Inject(PublisherCheckpoint) private readonly checkpoint: PublisherCheckpoint,
     @Inject(ObligationMonitor) private readonly monitor: ObligationMonitor,
-  ) {}
+    @Optional() @Inject(StartupWork) startupWork: StartupWork | null,
+  ) {
+    startupWork?.register('integration publisher catch-up', () => (publisher.isCaughtUp() && publisher.isWarm()) || publisher.state === 'failed');
+  }
 
   onApplicationBootstrap(): void {
     this.publisher.start();

@@ -2,6 +2,7 @@ import {
   Inject,
   Logger,
   Module,
+  Optional,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
@@ -9,6 +10,7 @@ import {
 import type { EventStore } from '@sroi/event-store';
 import { ApiConfig } from '../config/api-config';
 import { Clock } from '../platform/clock';
+import { StartupWork } from '../platform/startup-compaction';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { IntegrationLog } from '../integration/integration-log';
 import { IntegrationLogProjection } from '../integration/integration-log-projection';
@@ -87,7 +89,11 @@ export class ProjectionsModule implements OnApplicationBootstrap, BeforeApplicat
     @Inject(ProjectionRunner) private readonly runner: ProjectionRunner,
     @Inject(ReadModelDatabase) private readonly database: ReadModelDatabase,
     @Inject(SnapshotRefresher) private readonly refresher: SnapshotRefresher,
-  ) {}
+    // The service's (PlatformModule, global); none for this module on its own.
+    @Optional() @Inject(StartupWork) startupWork: StartupWork | null,
+  ) {
+    startupWork?.register('projections catch-up', () => runner.isCaughtUp() || runner.state === 'failed');
+  }
 
   onApplicationBootstrap(): void {
     this.runner.start();

@@ -140,6 +140,7 @@ export class IntegrationPublisher {
   private readonly cacheSize: number;
   private readonly stateFold: ((state?: unknown) => StateFold) | undefined;
   private warming: Promise<void> | undefined;
+  private warmed = false;
   private readonly tails = new Map<string, StreamTail>();
   private position: bigint | null;
   private publisherState: PublisherState = 'stopped';
@@ -191,11 +192,18 @@ export class IntegrationPublisher {
     return this.caughtUp && this.publisherState !== 'failed';
   }
 
+  /** Whether the start-up warm-up of the cache has ended (done, stopped by an error, or none to do). */
+  isWarm(): boolean {
+    return this.warmed;
+  }
+
   start(): void {
     if (this.loop) throw new Error('IntegrationPublisher already started');
     this.stopping = false;
     this.publisherState = 'catching-up';
-    if (this.stateFold && this.position !== null) this.warming = this.warm(this.stateFold, this.position);
+    this.warmed = false;
+    if (this.stateFold && this.position !== null) this.warming = this.warm(this.stateFold, this.position).finally(() => (this.warmed = true));
+    else this.warmed = true;
     this.loop = this.run().catch((error: unknown) => this.fail(error));
   }
 
