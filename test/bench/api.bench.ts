@@ -261,8 +261,15 @@ async function main(): Promise<void> {
     const nodeArgs = (env['BENCH_SERVICE_NODE_ARGS'] ?? '').split(' ').filter((a) => a.length > 0);
     const child = spawn(process.execPath, [...startNodeOptions(), ...nodeArgs, join(root, 'dist/apps/api/main.js')], {
       cwd: root,
-      env: { ...env, SROI_DATA_DIR: dir, PORT: String(PORT), SROI_DEMO: 'off', HOST: '127.0.0.1' },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...env, SROI_DATA_DIR: dir, PORT: String(PORT), SROI_DEMO: 'off', HOST: '127.0.0.1', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    // Drained whole (a full pipe would block the service); the heap compaction's line is shown.
+    let pending = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      const lines = (pending + chunk).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (line.includes('compacted the heap')) log(`service: ${line.replace(/^.*\[HeapCompaction\]\s*/, '')}`);
     });
     try {
       const readyMs = await waitReady(child, 600_000);
@@ -273,7 +280,7 @@ async function main(): Promise<void> {
       const rows: string[] = [];
       const row = (name: string, r: Result, goal: string) =>
         rows.push(`| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.non2xx + r.errors} | ${rssMb(child)} | ${goal} |`);
-      log(`service RSS when ready: ${rssMb(child)} MB`);
+      log(`service RSS when settled: ${rssMb(child)} MB`);
 
       // warm-up
       await run({ url, connections: 10, duration: 2, headers, requests: [statusRequest('')] });
