@@ -1,6 +1,6 @@
 import { Lru } from './lru';
 
-const keys = (lru: Lru<string, unknown>, candidates: string[]): string[] => candidates.filter((k) => lru.peek(k) !== undefined);
+const keys = <V>(lru: Lru<string, V>, candidates: string[]): string[] => candidates.filter((k) => lru.peek(k) !== undefined);
 
 describe('Lru', () => {
   it('evicts the least recently used entry when full; a hit on an old entry keeps it', () => {
