@@ -141,6 +141,44 @@ describe('ProjectionRunner', () => {
       expect(readdirSync(tmp.dir).filter((f) => f.includes('.part-'))).toEqual([]);
     }, 60_000);
 
+    it('stop the build when the runner stops: nothing of it stays, no fallback, and the next start builds them', async () => {
+      await seedPortfolio(ledger);
+      const warnings: string[] = [];
+      let batches = 0;
+      let stopping: Promise<void> | undefined;
+      const first = readModelsIn(tmp.dir, store, {
+        initialBuild: (signal) =>
+          buildNewReadModels(store, first.database, {
+            from: 0,
+            workers: 2,
+            parallelFrom: 0,
+            batchSize: 2,
+            signal,
+            // the service is told to stop once the first batch is in
+            onProgress: () => (batches++, (stopping ??= first.runner.stop())),
+          }),
+        logger: { log: () => undefined, warn: (m) => warnings.push(m), error: () => undefined },
+      });
+      first.runner.start();
+      await eventually(() => stopping !== undefined, 30_000);
+      await stopping;
+      expect(batches).toBeGreaterThan(0);
+      expect(first.runner.state).toBe('stopped');
+      expect(first.runner.lastAppliedPosition()).toBeNull();
+      expect(warnings).toEqual([]);
+      expect(first.database.checkpoint('contracts')).toBeNull();
+      expect(first.database.isEmpty()).toBe(true);
+      expect(readdirSync(tmp.dir).filter((f) => f.includes('.part-'))).toEqual([]);
+      await first.close();
+
+      let built: Awaited<ReturnType<typeof buildNewReadModels>> = null;
+      const fast = build(() => fixture as ReadModelsFixture);
+      fixture = readModelsIn(tmp.dir, store, { initialBuild: async () => (built = await fast()) });
+      fixture.runner.start();
+      await caughtUp(fixture.runner, store);
+      expect(built).toMatchObject({ events: Number(await store.headPosition()), contracts: 5, threads: 2 });
+    }, 60_000);
+
     it('are not built when the file holds anything already, nor for a log below the threshold', async () => {
       await seedPortfolio(ledger);
       fixture = readModelsIn(tmp.dir, store);

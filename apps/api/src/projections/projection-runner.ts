@@ -52,9 +52,10 @@ export interface ProjectionRunnerOptions {
    * Run once before subscribing when the read models hold no checkpoint: may build them from the
    * whole log faster than event by event (see `buildNewReadModels`) and answer the position they
    * reach and the events read, or null to catch up as usual. When it throws, it must leave the
-   * read models empty: the runner then catches up event by event.
+   * read models empty: the runner then catches up event by event. `signal` is aborted when the
+   * runner stops: the build should then stop soon (and throw).
    */
-  initialBuild?: () => Promise<{ position: bigint | null; events: number } | null>;
+  initialBuild?: (signal: AbortSignal) => Promise<{ position: bigint | null; events: number } | null>;
   logger?: RunnerLogger;
 }
 
@@ -103,6 +104,7 @@ export class ProjectionRunner extends ProjectionProgress {
   private loop: Promise<void> | undefined;
   private stopping = false;
   private wakeFromBackoff: (() => void) | undefined;
+  private building: AbortController | undefined;
   private readonly initialBuild: ProjectionRunnerOptions['initialBuild'];
 
   constructor(
@@ -175,6 +177,7 @@ export class ProjectionRunner extends ProjectionProgress {
   async stop(): Promise<void> {
     this.stopping = true;
     this.wakeFromBackoff?.();
+    this.building?.abort();
     await this.subscription?.stop().catch(() => undefined);
     await this.loop;
     this.loop = undefined;
@@ -182,9 +185,10 @@ export class ProjectionRunner extends ProjectionProgress {
     for (const w of [...this.waiters]) w.resolve(false);
   }
 
-  private async buildFirst(build: () => Promise<{ position: bigint | null; events: number } | null>): Promise<void> {
+  private async buildFirst(build: NonNullable<ProjectionRunnerOptions['initialBuild']>): Promise<void> {
+    this.building = new AbortController();
     try {
-      const built = await build();
+      const built = await build(this.building.signal);
       // The rows were written by other projection instances: drop whatever these hold in memory.
       for (const p of this.projections) p.discarded();
       if (!built || built.position === null) return;
@@ -193,8 +197,12 @@ export class ProjectionRunner extends ProjectionProgress {
       for (const w of [...this.waiters]) if (w.position <= built.position) w.resolve(true);
     } catch (error) {
       for (const p of this.projections) p.discarded();
+      // Stopped: the next start builds again.
+      if (this.stopping) return;
       const message = error instanceof Error ? error.message : String(error);
       this.logger.warn(`Projections: the fast build from the whole log failed (${message}); catching up event by event instead`);
+    } finally {
+      this.building = undefined;
     }
   }
 

@@ -57,9 +57,9 @@ const logger = new Logger('Projections');
         new ProjectionRunner(store, database, [new ContractProjection(tables), integrationLog], {
           logger,
           // New read models over a large SQLite log are built as a rebuild builds them, in place.
-          initialBuild: async () => {
+          initialBuild: async (signal) => {
             const started = performance.now();
-            const built = await buildNewReadModels(store, database);
+            const built = await buildNewReadModels(store, database, { signal });
             if (built) {
               const seconds = ((performance.now() - started) / 1000).toFixed(1);
               logger.log(`Read models built from ${built.events} events (${built.contracts} contracts) in ${seconds} s on ${built.threads} thread(s)`);

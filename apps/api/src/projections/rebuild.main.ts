@@ -18,7 +18,8 @@ function countFrom(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return value;
 }
 
-export async function rebuildCommand(env: NodeJS.ProcessEnv, out: NodeJS.WritableStream): Promise<number> {
+/** Stopped by `signal`, it removes what it built so far and throws; the live read models stay as they were. */
+export async function rebuildCommand(env: NodeJS.ProcessEnv, out: NodeJS.WritableStream, signal?: AbortSignal): Promise<number> {
   // SROI_REBUILD_WORKERS: worker threads for the contracts (1: none); SROI_REBUILD_PARALLEL_FROM: events from which they are used.
   const workers = countFrom(env, 'SROI_REBUILD_WORKERS');
   const parallelFrom = countFrom(env, 'SROI_REBUILD_PARALLEL_FROM');
@@ -31,6 +32,7 @@ export async function rebuildCommand(env: NodeJS.ProcessEnv, out: NodeJS.Writabl
     const result = await rebuildReadModels(store, file, {
       ...(workers !== undefined ? { workers: Math.max(1, workers) } : {}),
       ...(parallelFrom !== undefined ? { parallelFrom } : {}),
+      ...(signal ? { signal } : {}),
       onProgress: ({ events }) => {
         if (events - reported >= 100_000) {
           reported = events;
@@ -52,7 +54,16 @@ export async function rebuildCommand(env: NodeJS.ProcessEnv, out: NodeJS.Writabl
 
 // Not in a worker thread of the rebuild, which loads this same (bundled) file.
 if (require.main === module && isMainThread) {
-  rebuildCommand(process.env, process.stdout).then(
+  // Ctrl-C or SIGTERM: stop the workers and remove the half-built file (a second one exits at once).
+  const stop = new AbortController();
+  for (const name of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(name, () => {
+      process.stderr.write(`rebuild: ${name}, stopping (the live read models stay as they were)\n`);
+      stop.abort();
+      process.once(name, () => process.exit(130));
+    });
+  }
+  rebuildCommand(process.env, process.stdout, stop.signal).then(
     (code) => (process.exitCode = code),
     (error: unknown) => {
       process.stderr.write(`rebuild: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { READ_MODELS_FILE, ReadModelDatabase, dumpReadModels } from './read-model-database';
 import { rebuildCommand } from './rebuild.main';
-import { ReadModelsInUseError, rebuildReadModels } from './rebuild';
+import { ReadModelsInUseError, RebuildAbortedError, rebuildReadModels } from './rebuild';
 import { Ledger, openStore, seedPortfolio, tempDir, TODAY } from './testing/ledger';
 import { caughtUp, readModelsIn } from './testing/read-models.fixture';
 
@@ -203,6 +203,25 @@ describe('rebuildReadModels', () => {
     expect(readdirSync(tmp.dir).filter((f) => f.includes('.part-') || f.includes('.rebuild-'))).toEqual([]);
   }, 60_000);
 
+  it.each([
+    ['on one thread', { workers: 1, batchSize: 2 }],
+    ['in worker threads', { workers: 2, parallelFrom: 0, batchSize: 2 }],
+  ])('stopped by its signal %s: rejects, removes what it built, and keeps the old file', async (_how, options) => {
+    await seedPortfolio(ledger);
+    const file = join(tmp.dir, READ_MODELS_FILE);
+    await rebuildReadModels(store, file, { workers: 1 });
+    const rows = rowsOf(file);
+    await ledger.hire('c-1', 'p-after', { startDate: '2023-05-01' });
+    const stop = new AbortController();
+    let batches = 0;
+    // Stopped once the first batch is in: it must not go on to the end.
+    const stopped = rebuildReadModels(store, file, { ...options, signal: stop.signal, onProgress: () => (batches++, stop.abort()) });
+    await expect(stopped).rejects.toBeInstanceOf(RebuildAbortedError);
+    expect(batches).toBeGreaterThan(0);
+    expect(rowsOf(file)).toEqual(rows);
+    expect(readdirSync(tmp.dir).filter((f) => f.includes('.part-') || f.includes('.rebuild-'))).toEqual([]);
+  }, 60_000);
+
   it('checkpoints the head when the log holds no contract event', async () => {
     await ledger.publishCatalogues();
     const file = join(tmp.dir, READ_MODELS_FILE);
@@ -231,6 +250,10 @@ describe('rebuild command', () => {
         done();
       },
     });
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(rebuildCommand({ SROI_DATA_DIR: tmp.dir, SROI_SQLITE_SYNCHRONOUS: 'OFF' }, out, aborted.signal)).rejects.toBeInstanceOf(RebuildAbortedError);
+    expect(readdirSync(tmp.dir).filter((f) => f.includes('read-models'))).toEqual([]);
     const code = await rebuildCommand({ SROI_DATA_DIR: tmp.dir, SROI_SQLITE_SYNCHRONOUS: 'OFF' }, out);
     expect(code).toBe(0);
     expect(output).toMatch(/Rebuilt 5 contracts from \d+ events/);

@@ -43,6 +43,21 @@ export interface RebuildOptions {
   workerHeapMb?: number;
   /** Called after each committed batch. */
   onProgress?: (progress: { events: number; position: bigint }) => void;
+  /** Stops the build between two batches (the worker threads at once): it then rejects with {@link RebuildAbortedError}. */
+  signal?: AbortSignal;
+}
+
+/** The build was stopped by its `signal` (the service is shutting down). */
+export class RebuildAbortedError extends Error {
+  readonly code = 'rebuild-aborted';
+  constructor() {
+    super('the read-model build was stopped');
+    this.name = 'RebuildAbortedError';
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new RebuildAbortedError();
 }
 
 export interface RebuildResult {
@@ -145,6 +160,7 @@ export async function buildNewReadModels(store: EventStore, database: ReadModelD
  * `<partPrefix>-<n>`. Ends with every projection's checkpoint at the last position read.
  */
 async function buildInto(store: EventStore, database: ReadModelDatabase, byStream: ByStream | null, partPrefix: string, options: RebuildOptions): Promise<Omit<RebuildResult, 'elapsedMs'>> {
+  throwIfAborted(options.signal);
   let events = 0;
   let position: bigint | null = null;
   let threads = 1;
@@ -162,6 +178,7 @@ async function buildInto(store: EventStore, database: ReadModelDatabase, byStrea
       if (head !== null) {
         const applyInBatches = async (range: StreamRange): Promise<void> => {
           for await (const batch of byStream.batches(batchSize, range)) {
+            throwIfAborted(options.signal);
             commitBatch(database, projections, batch, head);
             progress(batch.length, batch[batch.length - 1].position);
           }
@@ -173,25 +190,30 @@ async function buildInto(store: EventStore, database: ReadModelDatabase, byStrea
           // the files are then merged here, SQLite to SQLite.
           const jobs: PartJob[] = parts.map((range, i) => ({ storePath: byStream.path, file: `${partPrefix}-${i}`, range, head, batchSize }));
           const stop = new AbortController();
+          const onAbort = (): void => stop.abort();
+          options.signal?.addEventListener('abort', onAbort, { once: true });
           try {
             const built = runInWorkers(jobs, options.workerHeapMb ?? WORKER_HEAP_MB, progress, stop.signal);
             built.catch(() => undefined); // awaited below, after the copy
             try {
               // Meanwhile SQLite copies the integration log on this thread.
-              await copyIntegrationEvents(database, byStream, head, progress);
+              await copyIntegrationEvents(database, byStream, head, progress, options.signal);
             } catch (error) {
               stop.abort();
               await built.catch(() => undefined);
               throw error;
             }
             await built;
+            throwIfAborted(options.signal);
             mergeParts(database, jobs);
             threads = jobs.length + (byStream.holds(byStream.integrationRange) ? 1 : 0);
           } catch (error) {
+            throwIfAborted(options.signal);
             // A contract too large for a thread's bounded heap: build the contracts on this thread instead.
             if ((error as { code?: string }).code !== 'ERR_WORKER_OUT_OF_MEMORY') throw error;
             inParallel = false;
           } finally {
+            options.signal?.removeEventListener('abort', onAbort);
             for (const job of jobs) removeDatabase(job.file);
           }
           if (!inParallel) {
@@ -201,7 +223,7 @@ async function buildInto(store: EventStore, database: ReadModelDatabase, byStrea
         } else {
           // Contract by contract: each one's rows are written once, in key order.
           await applyInBatches(prefixRange(CONTRACT_STREAM_PREFIX));
-          await copyIntegrationEvents(database, byStream, head, progress);
+          await copyIntegrationEvents(database, byStream, head, progress, options.signal);
         }
         // The checkpoint is the head even when the log holds no contract event after the last batch.
         database.transaction(() => projections.forEach((p) => database.saveCheckpoint(p.name, head)));
@@ -212,6 +234,7 @@ async function buildInto(store: EventStore, database: ReadModelDatabase, byStrea
     }
   } else {
     for await (const batch of readInBatches(store, batchSize)) {
+      throwIfAborted(options.signal);
       const last = batch[batch.length - 1].position;
       commitBatch(database, projections, batch, last);
       events += batch.length;
@@ -440,7 +463,13 @@ function workspaceTsconfig(): string {
  * names the problem (the rebuild then fails).
  * Copied in chunks in log order (a scan by rowid: no sort), yielding to the event loop between them.
  */
-async function copyIntegrationEvents(database: ReadModelDatabase, byStream: ByStream, head: bigint, onBatch: (events: number, position: bigint) => void): Promise<void> {
+async function copyIntegrationEvents(
+  database: ReadModelDatabase,
+  byStream: ByStream,
+  head: bigint,
+  onBatch: (events: number, position: bigint) => void,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const [from, to] = byStream.integrationRange;
   if (!byStream.holds(byStream.integrationRange)) return;
   const db = database.db;
@@ -464,6 +493,7 @@ async function copyIntegrationEvents(database: ReadModelDatabase, byStream: BySt
     const last = db.prepare('SELECT max(position) FROM integration_events').pluck().safeIntegers(true);
     let after = 0n;
     for (;;) {
+      throwIfAborted(signal);
       const { changes } = database.transaction(() => copy.run({ from, to, after, head, limit: INTEGRATION_COPY_CHUNK }));
       if (changes === 0) break;
       after = last.get() as bigint;
