@@ -92,7 +92,7 @@ export class AppendThread {
     });
     this.worker.on('error', (error) => this.fail(error));
     this.worker.on('exit', (code) => {
-      if (!this.closing) this.fail(new Error(`the append thread exited with code ${code}`));
+      if (!this.closing) this.fail(new Error(`exited with code ${code}`));
     });
   }
 

@@ -125,6 +125,8 @@ export class SqliteEventStore implements EventStore {
   /** Appends waiting for the next group commit, in arrival order. */
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
+  /** Whether the loss of the append thread has been reported. */
+  private appendThreadLoss = false;
   /** Group commits under way (see MAX_BATCHES_OUT). */
   private flushing = 0;
   private checkpointer: WalCheckpointer | undefined;
@@ -239,7 +241,11 @@ export class SqliteEventStore implements EventStore {
       try {
         reply = await this.appendThread.commit(batch);
       } catch (error) {
-        process.emitWarning(`${error instanceof Error ? error.message : String(error)}; the event store commits on the event loop from now on`);
+        // Once, however many batches were out.
+        if (!this.appendThreadLoss) {
+          this.appendThreadLoss = true;
+          process.emitWarning(`The append thread stopped (${error instanceof Error ? error.message : String(error)}); the event store commits on the event loop from now on`);
+        }
         throw new EventStoreUnavailableError('The append thread stopped: these appends may or may not have been committed', { cause: error });
       }
       if ('outcomes' in reply) return reply.outcomes;
