@@ -101,6 +101,16 @@ describe('ProjectionRunner', () => {
 
   describe('new read models over a large SQLite log (the fast start)', () => {
     const build = (f: () => ReadModelsFixture) => () => buildNewReadModels(store, f().database, { from: 0, workers: 2, parallelFrom: 0 });
+    /** Starts `fixture` on new read models with the fast build; once caught up, answers it and what the build reported. */
+    const startWithFastBuild = async (): Promise<{ started: ReadModelsFixture; built: Awaited<ReturnType<typeof buildNewReadModels>> }> => {
+      let built: Awaited<ReturnType<typeof buildNewReadModels>> = null;
+      const fast = build(() => fixture as ReadModelsFixture);
+      const started = readModelsIn(tmp.dir, store, { initialBuild: async () => (built = await fast()) });
+      fixture = started;
+      started.runner.start();
+      await caughtUp(started.runner, store);
+      return { started, built };
+    };
 
     it('are built in place as a rebuild builds them, then the runner goes live with the rows event-by-event processing gives', async () => {
       await seedPortfolio(ledger);
@@ -108,20 +118,16 @@ describe('ProjectionRunner', () => {
       try {
         const slow = readModelsIn(reference.dir, store);
         slow.runner.start();
-        let built: Awaited<ReturnType<typeof buildNewReadModels>> = null;
-        const fast = build(() => fixture as ReadModelsFixture);
-        fixture = readModelsIn(tmp.dir, store, { initialBuild: async () => (built = await fast()) });
-        fixture.runner.start();
-        await caughtUp(fixture.runner, store);
+        const { started, built } = await startWithFastBuild();
         expect(built).toMatchObject({ events: Number(await store.headPosition()), contracts: 5, threads: 2 });
-        expect(fixture.runner.appliedEvents).toBe(Number(await store.headPosition()));
+        expect(started.runner.appliedEvents).toBe(Number(await store.headPosition()));
         // and live after it
         const { position } = await ledger.hire('c-1', 'p-fast', { startDate: '2023-05-01' });
-        expect(await fixture.runner.waitFor(position, 5_000)).toBe(true);
-        expect(fixture.runner.state).toBe('live');
+        expect(await started.runner.waitFor(position, 5_000)).toBe(true);
+        expect(started.runner.state).toBe('live');
         await caughtUp(slow.runner, store);
-        for (const f of [fixture, slow]) f.readModels.refreshSnapshots(TODAY);
-        expect(dumpReadModels(fixture.database.db)).toEqual(dumpReadModels(slow.database.db));
+        for (const f of [started, slow]) f.readModels.refreshSnapshots(TODAY);
+        expect(dumpReadModels(started.database.db)).toEqual(dumpReadModels(slow.database.db));
         await slow.close();
       } finally {
         reference.remove();
@@ -171,12 +177,7 @@ describe('ProjectionRunner', () => {
       expect(readdirSync(tmp.dir).filter((f) => f.includes('.part-'))).toEqual([]);
       await first.close();
 
-      let built: Awaited<ReturnType<typeof buildNewReadModels>> = null;
-      const fast = build(() => fixture as ReadModelsFixture);
-      fixture = readModelsIn(tmp.dir, store, { initialBuild: async () => (built = await fast()) });
-      fixture.runner.start();
-      await caughtUp(fixture.runner, store);
-      expect(built).toMatchObject({ events: Number(await store.headPosition()), contracts: 5, threads: 2 });
+      expect((await startWithFastBuild()).built).toMatchObject({ events: Number(await store.headPosition()), contracts: 5, threads: 2 });
     }, 60_000);
 
     it('are not built when the file holds anything already, nor for a log below the threshold', async () => {
