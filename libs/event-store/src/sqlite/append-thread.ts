@@ -116,7 +116,12 @@ export class AppendThread {
     this.closing = true;
     if (!this.failure) {
       this.worker.postMessage({ kind: 'close' } satisfies Request);
-      Atomics.wait(this.closed, 0, 0, timeoutMs);
+      // Not terminated while still in a better-sqlite3 call (that can abort the whole process):
+      // it closes and ends by itself after it, unref'd meanwhile.
+      if (Atomics.wait(this.closed, 0, 0, timeoutMs) === 'timed-out') {
+        this.worker.unref();
+        return;
+      }
     }
     void this.worker.terminate();
   }

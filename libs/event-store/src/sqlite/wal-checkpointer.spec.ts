@@ -1,7 +1,10 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { once } from 'node:events';
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { AppendThread } from './append-thread';
 import { SqliteEventStore } from './sqlite-event-store';
 import { WalCheckpointer } from './wal-checkpointer';
 
@@ -74,6 +77,26 @@ describe('background WAL checkpoints', () => {
     } finally {
       await inline.close();
     }
+  });
+
+  it('close(): a worker not done in time is left to close its connection and end by itself, never terminated inside a call', async () => {
+    const file = join(dir, 'busy', 'events.sqlite');
+    const store = new SqliteEventStore({ path: file, appendThread: false, backgroundCheckpoints: false });
+    for (let i = 0; i < 200; i++) await store.appendToStream(`s-${i % 20}`, [{ type: 'Noted', data: { ...payload, i } }]);
+    const workers: Worker[] = [];
+    const checkpointer = new WalCheckpointer(file, () => undefined, { everyCommits: 1 });
+    checkpointer.committed(); // a checkpoint is asked for, and out
+    workers.push((checkpointer as unknown as { worker: Worker }).worker);
+    const thread = new AppendThread({ path: file, busyTimeoutMs: 100, synchronous: 'FULL', lockWaitMs: 1_000 });
+    workers.push((thread as unknown as { worker: Worker }).worker);
+    const terminated = workers.map((worker) => jest.spyOn(worker, 'terminate'));
+    const exits = workers.map((worker) => once(worker, 'exit'));
+    // No time to close (0 ms): each is left to end by itself.
+    checkpointer.close(0);
+    thread.close(0);
+    expect(await Promise.all(exits)).toEqual([[0], [0]]);
+    for (const spy of terminated) expect(spy).not.toHaveBeenCalled();
+    await store.close();
   });
 
   it('tells its owner when the worker cannot go on (here: the file cannot be opened)', async () => {

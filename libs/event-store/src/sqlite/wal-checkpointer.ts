@@ -167,8 +167,10 @@ export class WalCheckpointer {
     this.worker = undefined;
     if (!worker || this.failed) return;
     worker.postMessage('close');
-    Atomics.wait(this.closed, 0, 0, timeoutMs);
-    void worker.terminate();
+    // Terminated only once its connection is closed: terminating a thread inside a better-sqlite3
+    // call can abort the whole process. Still busy (a long checkpoint), it closes and ends by
+    // itself after that call, and being unref'd it keeps no process alive meanwhile.
+    if (Atomics.wait(this.closed, 0, 0, timeoutMs) !== 'timed-out') void worker.terminate();
   }
 
   /**
