@@ -188,7 +188,8 @@ async function buildInto(store: EventStore, database: ReadModelDatabase, byStrea
         if (inParallel) {
           // Each range of contract streams is built in a worker thread into a file of its own;
           // the files are then merged here, SQLite to SQLite.
-          const jobs: PartJob[] = parts.map((range, i) => ({ storePath: byStream.path, file: `${partPrefix}-${i}`, range, head, batchSize }));
+          const stopParts = new SharedArrayBuffer(4);
+          const jobs: PartJob[] = parts.map((range, i) => ({ storePath: byStream.path, file: `${partPrefix}-${i}`, range, head, batchSize, stop: stopParts }));
           const stop = new AbortController();
           const onAbort = (): void => stop.abort();
           options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -380,6 +381,8 @@ interface PartJob {
   range: StreamRange;
   head: bigint;
   batchSize: number;
+  /** An Int32Array's buffer shared by the threads of a rebuild: set to 1, each stops after its batch. */
+  stop: SharedArrayBuffer;
 }
 
 type PartMessage = { progress: number; position: bigint } | { done: true } | { failed: { name: string; message: string } };
@@ -391,7 +394,9 @@ async function buildPart(job: PartJob, onBatch: (events: number, position: bigin
     const database = new ReadModelDatabase(job.file, { synchronous: 'OFF', mode: 'building', cacheKiB: SMALL_CACHE_KIB });
     try {
       const projection = new ContractProjection(new ContractTables(database), { cacheSize: 64 });
+      const stop = new Int32Array(job.stop);
       for await (const batch of reader.batches(job.batchSize, job.range)) {
+        if (Atomics.load(stop, 0) === 1) throw new RebuildAbortedError();
         commitBatch(database, [projection], batch, job.head);
         onBatch(batch.length, batch[batch.length - 1].position);
       }
@@ -414,6 +419,7 @@ async function runInWorkers(jobs: readonly PartJob[], heapMb: number, onBatch: (
   // load, also from the service's (main.js), which would start a whole service in each thread.
   const script = fromSource ? __filename : join(__dirname, 'rebuild.js');
   const workers: Worker[] = [];
+  const exited: Promise<void>[] = [];
   const results = jobs.map((job) => {
     const worker = new Worker(script, {
       workerData: { [PART_JOB]: job },
@@ -425,6 +431,7 @@ async function runInWorkers(jobs: readonly PartJob[], heapMb: number, onBatch: (
       resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: heapMb },
     });
     workers.push(worker);
+    exited.push(new Promise<void>((resolveExit) => worker.once('exit', () => resolveExit())));
     return new Promise<void>((resolvePart, rejectPart) => {
       worker.on('message', (m: PartMessage) => {
         if ('progress' in m) onBatch(m.progress, m.position);
@@ -440,11 +447,19 @@ async function runInWorkers(jobs: readonly PartJob[], heapMb: number, onBatch: (
   try {
     await Promise.race([Promise.all(results), stopped]);
   } finally {
-    // After a failure the others are stopped; after success each has ended its work already.
-    await Promise.allSettled(workers.map((w) => w.terminate()));
+    // After success each has ended its work already. After a failure or a stop the others are
+    // asked to stop after their batch, and terminated only when they do not end in time:
+    // terminating a thread inside a better-sqlite3 call can abort the whole process.
+    if (jobs.length > 0) Atomics.store(new Int32Array(jobs[0].stop), 0, 1);
+    const late = setTimeout(() => workers.forEach((w) => void w.terminate()), WORKER_STOP_MS);
+    await Promise.all(exited);
+    clearTimeout(late);
     await Promise.allSettled(results);
   }
 }
+
+/** How long the rebuild's threads get to end by themselves once asked to stop (ms). */
+const WORKER_STOP_MS = 5_000;
 
 /** tsconfig.base.json of the workspace this source file is in. */
 function workspaceTsconfig(): string {
