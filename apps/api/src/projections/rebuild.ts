@@ -43,7 +43,7 @@ export interface RebuildOptions {
   workerHeapMb?: number;
   /** Called after each committed batch. */
   onProgress?: (progress: { events: number; position: bigint }) => void;
-  /** Stops the build between two batches (the worker threads at once): it then rejects with {@link RebuildAbortedError}. */
+  /** Stops the build between two batches (each worker thread after its current one): it then rejects with {@link RebuildAbortedError}. */
   signal?: AbortSignal;
 }
 
@@ -188,8 +188,7 @@ async function buildInto(store: EventStore, database: ReadModelDatabase, byStrea
         if (inParallel) {
           // Each range of contract streams is built in a worker thread into a file of its own;
           // the files are then merged here, SQLite to SQLite.
-          const stopParts = new SharedArrayBuffer(4);
-          const jobs: PartJob[] = parts.map((range, i) => ({ storePath: byStream.path, file: `${partPrefix}-${i}`, range, head, batchSize, stop: stopParts }));
+          const jobs: PartJob[] = parts.map((range, i) => ({ storePath: byStream.path, file: `${partPrefix}-${i}`, range, head, batchSize }));
           const stop = new AbortController();
           const onAbort = (): void => stop.abort();
           options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -381,13 +380,16 @@ interface PartJob {
   range: StreamRange;
   head: bigint;
   batchSize: number;
-  /** An Int32Array's buffer shared by the threads of a rebuild: set to 1, each stops after its batch. */
+}
+
+/** A part as its thread receives it: with the flag (an Int32Array's buffer) that, set to 1, stops it after its batch. */
+interface PartThreadData extends PartJob {
   stop: SharedArrayBuffer;
 }
 
 type PartMessage = { progress: number; position: bigint } | { done: true } | { failed: { name: string; message: string } };
 
-async function buildPart(job: PartJob, onBatch: (events: number, position: bigint) => void): Promise<void> {
+async function buildPart(job: PartThreadData, onBatch: (events: number, position: bigint) => void): Promise<void> {
   const reader = openByStream(job.storePath, job.head);
   if (!reader) throw new Error(`${job.storePath}: not an event store file of schema version ${SCHEMA_VERSION}`);
   try {
@@ -420,9 +422,10 @@ async function runInWorkers(jobs: readonly PartJob[], heapMb: number, onBatch: (
   const script = fromSource ? __filename : join(__dirname, 'rebuild.js');
   const workers: Worker[] = [];
   const exited: Promise<void>[] = [];
+  const stop = new SharedArrayBuffer(4);
   const results = jobs.map((job) => {
     const worker = new Worker(script, {
-      workerData: { [PART_JOB]: job },
+      workerData: { [PART_JOB]: { ...job, stop } satisfies PartThreadData },
       // Not the process's V8 options (--max-semi-space-size...): a worker refuses them. Profiling passes on.
       execArgv: fromSource ? ['-r', '@swc-node/register'] : process.execArgv.filter((a) => /^--(cpu-prof|heap-prof|enable-source-maps)/.test(a)),
       env: fromSource ? { ...process.env, SWC_NODE_PROJECT: process.env['SWC_NODE_PROJECT'] ?? workspaceTsconfig() } : process.env,
@@ -450,7 +453,7 @@ async function runInWorkers(jobs: readonly PartJob[], heapMb: number, onBatch: (
     // After success each has ended its work already. After a failure or a stop the others are
     // asked to stop after their batch, and terminated only when they do not end in time:
     // terminating a thread inside a better-sqlite3 call can abort the whole process.
-    if (jobs.length > 0) Atomics.store(new Int32Array(jobs[0].stop), 0, 1);
+    Atomics.store(new Int32Array(stop), 0, 1);
     const late = setTimeout(() => workers.forEach((w) => void w.terminate()), WORKER_STOP_MS);
     await Promise.all(exited);
     clearTimeout(late);
@@ -686,7 +689,7 @@ const PART_JOB = 'sroiRebuildPart';
 if (!isMainThread && parentPort && (workerData as Record<string, unknown> | null)?.[PART_JOB]) {
   const port = parentPort;
   const post = (message: PartMessage): void => port.postMessage(message);
-  buildPart((workerData as Record<string, PartJob>)[PART_JOB], (progress, position) => post({ progress, position })).then(
+  buildPart((workerData as Record<string, PartThreadData>)[PART_JOB], (progress, position) => post({ progress, position })).then(
     () => post({ done: true }),
     (error: unknown) => post({ failed: { name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) } }),
   );

@@ -21,6 +21,14 @@ async function until(what: string, condition: () => boolean, timeoutMs = 10_000)
 
 const payload = { text: 'x'.repeat(2000) };
 
+/** After the store's close: no WAL file left, and every event in the database file. */
+function expectWalGoneWithEvents(file: string, events: number): void {
+  expect(existsSync(`${file}-wal`)).toBe(false);
+  const db = new Database(file, { readonly: true });
+  expect(db.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: events });
+  db.close();
+}
+
 describe('background WAL checkpoints', () => {
   it('checkpoints a store that commits on the event loop on a worker thread, the writer finishing a checkpoint only when the WAL has grown: it stays bounded and everything stays readable', async () => {
     const file = join(dir, 'store', 'events.sqlite');
@@ -40,10 +48,7 @@ describe('background WAL checkpoints', () => {
       await store.close();
     }
     // The writer closed last: SQLite checkpointed the rest and removed the WAL.
-    expect(existsSync(`${file}-wal`)).toBe(false);
-    const db = new Database(file, { readonly: true });
-    expect(db.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 6000 });
-    db.close();
+    expectWalGoneWithEvents(file, 6000);
   });
 
   it('a store with the append thread checkpoints in that thread\'s commits: the WAL stays bounded, and is removed at close', async () => {
@@ -57,10 +62,7 @@ describe('background WAL checkpoints', () => {
     } finally {
       await store.close();
     }
-    expect(existsSync(`${file}-wal`)).toBe(false);
-    const db = new Database(file, { readonly: true });
-    expect(db.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 3000 });
-    db.close();
+    expectWalGoneWithEvents(file, 3000);
   });
 
   it('a store without appends starts no worker; one with background checkpoints off checkpoints in its commits', async () => {
