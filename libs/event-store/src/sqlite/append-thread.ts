@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { createGroupCommit, type AppendOutcome, type PreparedAppend } from './group-commit';
 
 /** From the main thread to the append thread. */
-type Request = { kind: 'commit'; batch: PreparedAppend[] } | { kind: 'close' };
+type Request = { kind: 'commit'; batch: PreparedAppend[] } | { kind: 'auto-checkpoint'; pages: number } | { kind: 'close' };
 
 /** From the append thread: the outcome of each append of the batch, or why the batch did not commit. */
 export type CommitReply = { outcomes: AppendOutcome[] } | { failure: { message: string; code: string | undefined; busy: boolean } };
@@ -13,14 +13,15 @@ export interface AppendThreadOptions {
   busyTimeoutMs: number;
   /** How long a batch keeps retrying a database locked by another process before it fails (ms). */
   lockWaitMs: number;
+  /** `wal_autocheckpoint` of the thread's connection: 0 while a {@link WalCheckpointer} checkpoints instead. Default 1000 (SQLite's). */
+  autoCheckpointPages?: number;
 }
 
 /**
  * The append thread's code (evaluated there, so that it runs the same from the library's sources
  * and from the service's bundle). It owns a second connection to the file and commits each batch
- * it is sent with {@link createGroupCommit}: the commit's page writes, its fsync and SQLite's
- * auto-checkpoints (left on: here they hold up nobody else) no longer hold up the event loop. A
- * locked database is waited for here, blocking only this thread.
+ * it is sent with {@link createGroupCommit}: the commit's page writes and its fsync no longer hold
+ * up the event loop. A locked database is waited for here, blocking only this thread.
  */
 function appendThreadMain(groupCommitFor: typeof createGroupCommit, load: (id: string) => unknown): void {
   // `load` is the thread's require: a literal require() here would be rewritten by the bundler.
@@ -34,6 +35,7 @@ function appendThreadMain(groupCommitFor: typeof createGroupCommit, load: (id: s
   db.defaultSafeIntegers(true);
   db.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
   db.pragma(`synchronous = ${options.synchronous}`);
+  db.pragma(`wal_autocheckpoint = ${options.autoCheckpointPages ?? 1000}`);
   const commit = groupCommitFor(db);
   const pause = new Int32Array(new SharedArrayBuffer(4));
   const isBusy = (error: unknown): boolean => {
@@ -46,6 +48,10 @@ function appendThreadMain(groupCommitFor: typeof createGroupCommit, load: (id: s
       Atomics.store(closed, 0, 1);
       Atomics.notify(closed, 0);
       port.close();
+      return;
+    }
+    if (request.kind === 'auto-checkpoint') {
+      db.pragma(`wal_autocheckpoint = ${request.pages}`);
       return;
     }
     const deadline = Date.now() + options.lockWaitMs;
@@ -108,6 +114,11 @@ export class AppendThread {
       this.worker.ref();
       this.worker.postMessage({ kind: 'commit', batch } satisfies Request);
     });
+  }
+
+  /** Sets `wal_autocheckpoint` of the thread's connection (its commits checkpoint again when the background checkpointer has failed). */
+  setAutoCheckpoint(pages: number): void {
+    if (!this.failure && !this.closing) this.worker.postMessage({ kind: 'auto-checkpoint', pages } satisfies Request);
   }
 
   /** Closes the thread's connection, waiting for it (blocking, at most `timeoutMs`); call with no batch out. */

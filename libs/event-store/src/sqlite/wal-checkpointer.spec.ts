@@ -51,18 +51,45 @@ describe('background WAL checkpoints', () => {
     expectWalGoneWithEvents(file, 6000);
   });
 
-  it('a store with the append thread checkpoints in that thread\'s commits: the WAL stays bounded, and is removed at close', async () => {
+  it('a store with the append thread checkpoints on the checkpoint thread, not in the commits: the WAL starts over past its limit, and is removed at close', async () => {
     const file = join(dir, 'threaded', 'events.sqlite');
-    const store = new SqliteEventStore({ path: file });
+    // Small limits (the defaults let the WAL grow to 128 MB): 3,000 commits pass them several times.
+    const store = new SqliteEventStore({ path: file, checkpoints: { everyCommits: 50, restartFrames: 1024 } });
     try {
       for (let i = 0; i < 3000; i++) await store.appendToStream(`s-${i % 20}`, [{ type: 'Noted', data: { ...payload, i } }]);
       expect(store.committingOn()).toBe('append-thread');
-      expect(store.checkpointStats()).toBeUndefined();
-      expect(statSync(`${file}-wal`).size).toBeLessThan(8 * 1024 * 1024);
+      await until('a checkpoint has run', () => (store.checkpointStats()?.checkpoints ?? 0) > 0);
+      expect(store.checkpointStats()?.lastCheckpointedFrames).toBeGreaterThan(0);
+      // Without the writer's finishing checkpoint it would hold every frame of the 3,000 commits (~25 MB).
+      expect(statSync(`${file}-wal`).size).toBeLessThan(4 * 1024 * 4096 + 1024 * 1024);
     } finally {
       await store.close();
     }
     expectWalGoneWithEvents(file, 3000);
+  });
+
+  it('a store with the append thread whose checkpointer fails checkpoints in the thread\'s commits again: the WAL stays bounded', async () => {
+    const file = join(dir, 'threaded-fallback', 'events.sqlite');
+    // Background checkpoints that would not come during the test: only the fallback can bound the WAL.
+    const store = new SqliteEventStore({ path: file, checkpoints: { everyCommits: 1_000_000, intervalMs: 600_000, restartFrames: 1_000_000 } });
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      for (let i = 0; i < 1000; i++) await store.appendToStream(`s-${i % 20}`, [{ type: 'Noted', data: { ...payload, i } }]);
+      // No checkpoint in the thread's commits meanwhile: the WAL holds every one of them.
+      expect(statSync(`${file}-wal`).size).toBeGreaterThan(8 * 1024 * 1024);
+      (store as unknown as { checkpointer: { fail(error: Error): void } }).checkpointer.fail(new Error('the checkpoint worker exited with code 1'));
+      expect(String(warn.mock.calls[0]?.[0])).toMatch(/the event store checkpoints in its commits again/);
+      const walAtFailure = statSync(`${file}-wal`).size;
+      for (let i = 0; i < 3000; i++) await store.appendToStream(`s-${i % 20}`, [{ type: 'Noted', data: { ...payload, i } }]);
+      // SQLite's auto-checkpoint every 1,000 pages, in the thread's commits: the WAL starts over
+      // (after the first commit, which comes before its checkpoint) instead of growing by the
+      // 3,000 commits' ~25 MB.
+      expect(statSync(`${file}-wal`).size).toBeLessThan(walAtFailure + 1024 * 1024);
+    } finally {
+      warn.mockRestore();
+      await store.close();
+    }
+    expectWalGoneWithEvents(file, 4000);
   });
 
   it('a store without appends starts no worker; one with background checkpoints off checkpoints in its commits', async () => {
