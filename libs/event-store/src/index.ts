@@ -5,3 +5,4 @@ export { SqliteEventStore, type SqliteEventStoreOptions, type SynchronousMode } 
 export { SCHEMA_VERSION, UnsupportedSchemaError } from './sqlite/schema';
 export { WalCheckpointer, type WalCheckpointerOptions, type WalCheckpointerStats } from './sqlite/wal-checkpointer';
 export { eventStoreConfigFromEnv, openEventStore, type EventStoreConfig } from './config';
+export { limitClause, StatementCache } from './sqlite/sql-limit';

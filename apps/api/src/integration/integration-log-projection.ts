@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '@sroi/event-store';
+import { limitClause, StatementCache, type RecordedEvent } from '@sroi/event-store';
 import { isPublicEventType } from '@sroi/integration-events';
 import type Database from 'better-sqlite3';
 import { MalformedContractEventError } from '../projections/contract-events';
@@ -18,7 +18,7 @@ export class IntegrationLogProjection extends IntegrationLog implements Projecti
   readonly name = 'integration-log';
   private readonly insert: Database.Statement;
   private readonly last: Database.Statement;
-  private readonly selects = new Map<string, Database.Statement>();
+  private readonly selects = new StatementCache((sql) => this.db.prepare(sql).raw(true).safeIntegers(true));
   private readonly listeners = new Set<() => void>();
   private appended = false;
 
@@ -81,14 +81,9 @@ export class IntegrationLogProjection extends IntegrationLog implements Projecti
       where.push('contract_id = ?');
       args.push(q.contractId);
     }
-    const sql = `SELECT position, event_id, type, municipality, contract_id, json FROM integration_events WHERE ${where.join(' AND ')} ORDER BY position LIMIT ?`;
-    let statement = this.selects.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql).raw(true).safeIntegers(true);
-      // A handful of shapes (filters present or not, number of types): cache them all.
-      if (this.selects.size < 256) this.selects.set(sql, statement);
-    }
-    const rows = statement.all(...args, Math.max(0, Math.floor(q.limit))) as Row[];
+    // A handful of shapes (filters present or not, number of types, the readers' limits): all cached.
+    const sql = `SELECT position, event_id, type, municipality, contract_id, json FROM integration_events WHERE ${where.join(' AND ')} ORDER BY position ${limitClause(Math.max(0, Math.floor(q.limit)))}`;
+    const rows = this.selects.get(sql).all(...args) as Row[];
     return rows.map(([position, eventId, type, municipality, contractId, json]) => ({
       position,
       eventId,

@@ -27,6 +27,7 @@ import { validateAppend } from '../validation';
 import { AppendThread } from './append-thread';
 import { createGroupCommit, type AppendOutcome, type GroupCommit, type PreparedAppend } from './group-commit';
 import { migrate } from './schema';
+import { limitClause, StatementCache } from './sql-limit';
 import { PollingAllSubscription } from './polling-subscription';
 import { WalCheckpointer, type WalCheckpointerOptions, type WalCheckpointerStats } from './wal-checkpointer';
 
@@ -137,7 +138,8 @@ export class SqliteEventStore implements EventStore {
   private readonly lastOfStream: Database.Statement<[string], { revision: bigint; position: bigint }>;
   private readonly head: Database.Statement<[], { position: bigint }>;
   /** readStream's statements by their SQL: a handful of shapes, prepared once. */
-  private readonly streamReads = new Map<string, Database.Statement<unknown[], EventRow>>();
+  /** The log's read statements (streams, pages), by their SQL. */
+  private readonly reads = new StatementCache((sql) => this.db.prepare<unknown[], EventRow>(sql).raw(true));
   /** The group commit on this connection: without an append thread, or once it has stopped. */
   private groupCommit: GroupCommit | undefined;
   private readonly useAppendThread: boolean;
@@ -360,16 +362,8 @@ export class SqliteEventStore implements EventStore {
     let sql = `SELECT ${SELECT_COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ORDER BY revision ${
       direction === 'forwards' ? 'ASC' : 'DESC'
     }`;
-    if (options.maxCount !== undefined) {
-      sql += ' LIMIT ?';
-      params.push(options.maxCount);
-    }
-    let statement = this.streamReads.get(sql);
-    if (!statement) {
-      statement = this.db.prepare<unknown[], EventRow>(sql).raw(true);
-      this.streamReads.set(sql, statement);
-    }
-    const prepared = statement;
+    if (options.maxCount !== undefined) sql += ` ${limitClause(options.maxCount)}`;
+    const prepared = this.reads.get(sql);
     const rows = await this.whenUnlocked(() => prepared.all(...params));
     if (rows.length === 0 && !(await this.whenUnlocked(() => this.lastOfStream.get(streamId)))) {
       throw new StreamNotFoundError(streamId);
@@ -431,12 +425,17 @@ export class SqliteEventStore implements EventStore {
       conditions.push(`type IN (${filter.eventTypes.map(() => '?').join(', ')})`);
       filterParams.push(...filter.eventTypes);
     }
-    const statement = this.db
-      .prepare<unknown[], EventRow>(
-        `SELECT ${SELECT_COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ORDER BY position LIMIT ?`,
-      )
-      .raw(true);
-    return (after, limit) => statement.all(after, ...filterParams, limit);
+    const sql = `SELECT ${SELECT_COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ORDER BY position`;
+    // The statement of the last limit asked for, kept here: a page read is the subscriptions' hot path.
+    let lastLimit = -1;
+    let statement: Database.Statement<unknown[], EventRow> | undefined;
+    return (after, limit) => {
+      if (limit !== lastLimit || statement === undefined) {
+        statement = this.reads.get(`${sql} ${limitClause(limit)}`);
+        lastLimit = limit;
+      }
+      return statement.all(after, ...filterParams);
+    };
   }
 
   async headPosition(): Promise<bigint | null> {

@@ -261,6 +261,11 @@ export function describeEventStoreContract(engine: string, harness: EventStoreHa
         ]);
       });
 
+      it('refuses a negative limit instead of reading the whole stream', async () => {
+        await expect(store.readStream(stream('s'), { maxCount: -1 })).rejects.toThrow(RangeError);
+        expect(await store.readStream(stream('s'), { maxCount: 0 })).toEqual([]);
+      });
+
       it('says explicitly that a stream does not exist', async () => {
         const error = await expectError(store.readStream(stream('missing')), StreamNotFoundError);
         expect(error).toMatchObject({ streamId: stream('missing'), code: 'stream-not-found' });
