@@ -214,6 +214,13 @@ for (const spec of specs) {
   results.push(measure(`${spec.name} statusOf asOf=past`, () => statusOf(h, { asOf: past, knownAt: KNOWN_NOW })));
   results.push(measure(`${spec.name} figuresOf (folded)`, () => figuresOf(state, today, KNOWN_NOW)));
   results.push(measure(`${spec.name} fold`, () => fold(events)));
+  // What a recorded hire costs the folded state of a service's cache: one evolve on it, with a
+  // placement id never seen before, as every hire has.
+  const hire = events.find((e) => e.type === 'HireRecorded');
+  if (hire?.type === 'HireRecorded') {
+    let n = 0;
+    results.push(measure(`${spec.name} evolve one more hire`, () => evolve(state, { ...hire, data: { ...hire.data, placementId: `bench-hire-${++n}` } })));
+  }
   if (spec.events === 100) {
     results.push(measure(`${spec.name} audit`, () => audit(h, { asOf: today })));
     results.push(measure(`${spec.name} replay`, () => replay(h, undefined, { asOf: today })));
