@@ -18,6 +18,7 @@ import {
   basisPointsToPercentage,
   evolve,
   figuresOf,
+  Folding,
   findBlock,
   initialState,
   isRegistered,
@@ -344,8 +345,9 @@ export function mapperStateAfter(sources: Iterable<SourceEvent>, options: Pick<M
  */
 export class MapperStateFold {
   private settled: ContractMapperState;
-  private contract: ContractState;
-  /** the last contract event folded into `contract` since `settled` was computed */
+  /** the contract, folded in place from `settled.contract` (see Folding: linear in the events) */
+  private folding: Folding;
+  /** the last contract event folded since `settled` was computed */
   private pending: SourceEvent | null = null;
 
   constructor(
@@ -353,14 +355,14 @@ export class MapperStateFold {
     state?: ContractMapperState,
   ) {
     this.settled = state ?? createMapperState();
-    this.contract = this.settled.contract;
+    this.folding = new Folding(this.settled.contract);
   }
 
   add(source: SourceEvent): void {
     if (isObservationSource(source)) {
       this.settle();
       this.settled = mapStatusObservation(this.settled, source, { idFor: () => '', dateOf: this.options.dateOf }).state;
-      this.contract = this.settled.contract;
+      if (this.settled.contract !== this.folding.peek()) this.folding = new Folding(this.settled.contract);
       return;
     }
     if (!isMappedSource(source)) return;
@@ -368,12 +370,12 @@ export class MapperStateFold {
     if (event.schemaVersion !== undefined && event.schemaVersion !== 1) {
       throw new MappingError(`${event.type} has schemaVersion ${String(event.schemaVersion)}; this mapper reads version 1`);
     }
-    const contract = evolve(this.contract, event);
+    this.folding.add(event);
+    const contract = this.folding.peek();
     const touched = contributionIdOf(event);
     if (isRegistered(contract) && touched !== null && contract.contributions[touched] === undefined) {
       throw new MappingError(`${event.type} names contribution ${touched}, which the contract does not hold`);
     }
-    this.contract = contract;
     this.pending = source;
   }
 
@@ -385,7 +387,7 @@ export class MapperStateFold {
   private settle(): void {
     const pending = this.pending;
     if (pending === null) return;
-    const contract = this.contract;
+    const contract = this.folding.state();
     if (!isRegistered(contract)) {
       this.settled = { contract, lastStatus: this.settled.lastStatus, statusAsOf: this.settled.statusAsOf, realised: null };
     } else {

@@ -3,7 +3,7 @@ import { utrecht2015, utrecht2019, harlingen2020, hollandRijnland2023, haaglande
 import type { ContractCommand, RecordHire } from './commands';
 import type { ContractEvent } from './events';
 import { decide } from './decide';
-import { evolve, fold } from './evolve';
+import { evolve, fold, Folding } from './evolve';
 import { initialState } from './state';
 
 const reg = registered();
@@ -381,5 +381,35 @@ describe('decide and evolve', () => {
   it('keeps every event at schema version 1 and folds deterministically', () => {
     for (const e of hired) expect(e.schemaVersion).toBe(1);
     expect(hired.reduce(evolve, initialState)).toEqual(hired.reduce(evolve, initialState));
+  });
+});
+
+describe('Folding (fold one event at a time)', () => {
+  const history = [
+    ...hired,
+    ...run([purchase(), hireCmd({ placementId: 'p-2', candidateRef: 'cand-8b1c' })], hired).slice(hired.length),
+  ];
+  const history2 = [...history, ev('PlacementEnded', { placementId: 'p-1', endDate: '2023-09-30', reason: 'Contract voltooid' })];
+
+  it('gives what evolve gives, event by event', () => {
+    const folding = new Folding();
+    history2.forEach((e, i) => {
+      folding.add(e);
+      expect(folding.peek()).toEqual(history2.slice(0, i + 1).reduce(evolve, initialState));
+    });
+    expect(folding.state()).toEqual(fold(history2));
+  });
+
+  it('never writes into a state it has handed out, nor into the state it started from', () => {
+    const start = fold(hired);
+    const startCopy = structuredClone(start);
+    const folding = new Folding(start);
+    folding.add(history[hired.length]);
+    const handedOut = folding.state();
+    const handedOutCopy = structuredClone(handedOut);
+    for (const e of history2.slice(hired.length + 1)) folding.add(e);
+    expect(start).toEqual(startCopy);
+    expect(handedOut).toEqual(handedOutCopy);
+    expect(folding.state()).toEqual(fold(history2));
   });
 });

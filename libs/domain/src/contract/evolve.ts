@@ -213,3 +213,47 @@ export function fold(events: readonly ContractEvent[], from: ContractState = ini
     ownedMaps = outer;
   }
 }
+
+/**
+ * `fold`, one event at a time: for a consumer that folds many streams at once from one pass over
+ * an interleaved log. Linear like `fold`, because the state and its contribution map stay this
+ * folding's own (written in place) until `state()` hands them out; the next event after that
+ * copies them once. Copying the map at every event made such a fold quadratic in the contract's
+ * contributions.
+ */
+export class Folding {
+  private owned = new WeakSet<object>();
+  private current: ContractState;
+
+  constructor(from: ContractState = initialState) {
+    this.current = from;
+  }
+
+  add(event: ContractEvent): void {
+    const outer = ownedMaps;
+    ownedMaps = this.owned;
+    try {
+      this.current = evolve(this.current, event);
+      // evolve returns a state it just made, or the owned one it was given (see fold)
+      this.owned.add(this.current);
+    } finally {
+      ownedMaps = outer;
+    }
+  }
+
+  /** The state after the events added so far, to read now only: a later `add` may write into it. */
+  peek(): ContractState {
+    return this.current;
+  }
+
+  /** The state after the events added so far, handed out: nothing writes into it afterwards. */
+  state(): ContractState {
+    let s = this.current;
+    // as fold leaves it: a map written in place is copied once into a plain object
+    if (isRegistered(s) && this.owned.has(s.contributions)) s = { ...s, contributions: { ...s.contributions } };
+    this.owned = new WeakSet();
+    this.current = s;
+    return s;
+  }
+}
+
