@@ -116,6 +116,11 @@ export interface EventStore {
   /** Position of the last event in the global log, or null when the store is empty. */
   headPosition(): Promise<bigint | null>;
 
+  /**
+   * A catch-up subscription to the global log. The events it delivers may be the same objects
+   * another subscription of this store receives (the SQLite engine reads and parses a page once
+   * for all of them): treat them as read-only.
+   */
   subscribeToAll(options?: SubscribeToAllOptions): AllSubscription;
 
   close(): Promise<void>;

@@ -173,6 +173,48 @@ describe('SQLite engine', () => {
     await store.close();
   });
 
+  it('reads and parses a page once for the subscriptions that ask for it in the same turn', async () => {
+    const store = new SqliteEventStore({ path: file, pollIntervalMs: 10 });
+    await store.appendToStream('shared-a', [{ type: 'A', data: { n: 1 } }]);
+    const first = store.subscribeToAll()[Symbol.asyncIterator]();
+    const second = store.subscribeToAll()[Symbol.asyncIterator]();
+    const [a, b] = await Promise.all([first.next(), second.next()]);
+    // one object for both: the same parse
+    expect(a.value).toBe(b.value);
+    expect(a.value).toMatchObject({ type: 'A', data: { n: 1 } });
+    await Promise.all([first.return?.(), second.return?.()]);
+    await store.close();
+  });
+
+  it('hands out no page read before another process committed: its subscription sees that commit', async () => {
+    const store = new SqliteEventStore({ path: file, pollIntervalMs: 10 });
+    await store.appendToStream('other-process', [{ type: 'Mine', data: {} }]);
+    const received: string[] = [];
+    const subscription = store.subscribeToAll();
+    const consumed = (async () => {
+      for await (const e of subscription) {
+        received.push(e.type);
+        if (e.type === 'Theirs') return;
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(received).toEqual(['Mine']);
+    // A commit no signal announces: another process's connection writes the row itself.
+    const other = new Database(file);
+    other.pragma('busy_timeout = 1000');
+    other
+      .prepare('INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at) VALUES (?, 0, ?, ?, ?, ?, ?)')
+      .run('other-process-2', randomUUID(), 'Theirs', '{}', '{}', new Date().toISOString());
+    other.close();
+    // polled within 10 ms; a page kept from before the commit would hide it for good
+    const deadline = Date.now() + 2_000;
+    while (received.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await subscription.stop();
+    await consumed;
+    expect(received).toEqual(['Mine', 'Theirs']);
+    await store.close();
+  });
+
   it('ends subscriptions normally when the store is closed', async () => {
     const store = new SqliteEventStore({ path: file });
     const subscription = store.subscribeToAll();

@@ -138,6 +138,8 @@ export class SqliteEventStore implements EventStore {
   private readonly lastOfStream: Database.Statement<[string], { revision: bigint; position: bigint }>;
   private readonly head: Database.Statement<[], { position: bigint }>;
   /** readStream's statements by their SQL: a handful of shapes, prepared once. */
+  /** The page of the log read last in this turn of the event loop (see sharedPage). */
+  private lastPage: { key: string; after: bigint; limit: number; events: RecordedEvent[] } | undefined;
   /** The log's read statements (streams, pages), by their SQL. */
   private readonly reads = new StatementCache((sql) => this.db.prepare<unknown[], EventRow>(sql).raw(true));
   /** The group commit on this connection: without an append thread, or once it has stopped. */
@@ -445,17 +447,35 @@ export class SqliteEventStore implements EventStore {
   subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
     this.assertOpen();
     const page = this.pageReader(options.filter);
-    const subscription = new PollingAllSubscription({
+    const key = JSON.stringify(options.filter ?? {});
+    const subscription = new PollingAllSubscription<RecordedEvent>({
       after: options.after === undefined || options.after === 'start' ? 0n : options.after,
-      readPage: (after, limit) => this.whenUnlocked(() => page(after, limit)),
+      readPage: (after, limit) => this.whenUnlocked(() => this.sharedPage(key, page, after, limit)),
       pageSize: this.pageSize,
       pollIntervalMs: this.pollIntervalMs,
       commitSignal: this.commitSignal,
-      toRecordedEvent,
+      toRecordedEvent: (event) => event,
       onEnd: (s) => this.subscriptions.delete(s),
     });
     this.subscriptions.add(subscription);
     return subscription;
+  }
+
+  /**
+   * A page of the log for a subscription, read and parsed once for every subscription of this
+   * store that asks for the same page in the same turn of the event loop. After a commit every
+   * subscription at the head wakes and asks for the same new events (the service has three:
+   * projections, publisher, the repository's watcher): one read and one parse instead of three
+   * (~5 % of the event loop while hires ran at full speed). Kept for the turn only, so a page
+   * read before another process's commit is never handed out after it.
+   */
+  private sharedPage(key: string, page: (after: bigint, limit: number) => EventRow[], after: bigint, limit: number): RecordedEvent[] {
+    const last = this.lastPage;
+    if (last !== undefined && last.key === key && last.after === after && last.limit === limit) return last.events;
+    const events = page(after, limit).map(toRecordedEvent);
+    if (this.lastPage === undefined) setImmediate(() => (this.lastPage = undefined));
+    this.lastPage = { key, after, limit, events };
+    return events;
   }
 
   async close(): Promise<void> {
