@@ -62,7 +62,7 @@ export {
   type RegisteredContract,
 } from './contract/state';
 export { decide, assertPseudonymousRef } from './contract/decide';
-export { evolve, fold, Folding } from './contract/evolve';
+export { evolve, fold, IncrementalFold } from './contract/evolve';
 
 export { valueOf, type ContributionInput, type Valuation, type ValuationWindow } from './valuation/value-of';
 export type { ContributionValue, ValueLine } from './valuation/engine';

@@ -18,7 +18,7 @@ import {
   basisPointsToPercentage,
   evolve,
   figuresOf,
-  Folding,
+  IncrementalFold,
   findBlock,
   initialState,
   isRegistered,
@@ -345,8 +345,8 @@ export function mapperStateAfter(sources: Iterable<SourceEvent>, options: Pick<M
  */
 export class MapperStateFold {
   private settled: ContractMapperState;
-  /** the contract, folded in place from `settled.contract` (see Folding: linear in the events) */
-  private folding: Folding;
+  /** the contract, folded in place from `settled.contract` (see IncrementalFold: linear in the events) */
+  private folding: IncrementalFold;
   /** the last contract event folded since `settled` was computed */
   private pending: SourceEvent | null = null;
 
@@ -355,14 +355,14 @@ export class MapperStateFold {
     state?: ContractMapperState,
   ) {
     this.settled = state ?? createMapperState();
-    this.folding = new Folding(this.settled.contract);
+    this.folding = new IncrementalFold(this.settled.contract);
   }
 
   add(source: SourceEvent): void {
     if (isObservationSource(source)) {
       this.settle();
       this.settled = mapStatusObservation(this.settled, source, { idFor: () => '', dateOf: this.options.dateOf }).state;
-      if (this.settled.contract !== this.folding.peek()) this.folding = new Folding(this.settled.contract);
+      if (this.settled.contract !== this.folding.peek()) this.folding = new IncrementalFold(this.settled.contract);
       return;
     }
     if (!isMappedSource(source)) return;

@@ -3,7 +3,7 @@ import { utrecht2015, utrecht2019, harlingen2020, hollandRijnland2023, haaglande
 import type { ContractCommand, RecordHire } from './commands';
 import type { ContractEvent } from './events';
 import { decide } from './decide';
-import { evolve, fold, Folding } from './evolve';
+import { evolve, fold, IncrementalFold } from './evolve';
 import { initialState } from './state';
 
 const reg = registered();
@@ -384,7 +384,7 @@ describe('decide and evolve', () => {
   });
 });
 
-describe('Folding (fold one event at a time)', () => {
+describe('IncrementalFold (fold one event at a time)', () => {
   const history = [
     ...hired,
     ...run([purchase(), hireCmd({ placementId: 'p-2', candidateRef: 'cand-8b1c' })], hired).slice(hired.length),
@@ -392,7 +392,7 @@ describe('Folding (fold one event at a time)', () => {
   const history2 = [...history, ev('PlacementEnded', { placementId: 'p-1', endDate: '2023-09-30', reason: 'Contract voltooid' })];
 
   it('gives what evolve gives, event by event', () => {
-    const folding = new Folding();
+    const folding = new IncrementalFold();
     history2.forEach((e, i) => {
       folding.add(e);
       expect(folding.peek()).toEqual(history2.slice(0, i + 1).reduce(evolve, initialState));
@@ -403,7 +403,7 @@ describe('Folding (fold one event at a time)', () => {
   it('never writes into a state it has handed out, nor into the state it started from', () => {
     const start = fold(hired);
     const startCopy = structuredClone(start);
-    const folding = new Folding(start);
+    const folding = new IncrementalFold(start);
     folding.add(history[hired.length]);
     const handedOut = folding.state();
     const handedOutCopy = structuredClone(handedOut);

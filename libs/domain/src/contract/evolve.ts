@@ -16,9 +16,9 @@ const sortTerms = (t: readonly PlacementTerms[]): PlacementTerms[] =>
   [...t].sort((a, b) => compareDates(a.effectiveDate, b.effectiveDate) || a.seq - b.seq);
 
 /**
- * States and contribution maps that `fold` made itself and that nobody else has seen yet: `fold`
- * writes into these in place instead of copying them for every event (copying the whole map made
- * a fold quadratic). Set only for the duration of one fold; `evolve` on its own always copies.
+ * States and contribution maps that a fold made itself and that nobody else has seen yet: the
+ * fold writes into these in place instead of copying them for every event (copying the whole map
+ * made a fold quadratic). Set only while IncrementalFold.add runs; `evolve` on its own always copies.
  */
 let ownedMaps: WeakSet<object> | null = null;
 
@@ -196,22 +196,9 @@ export function evolve(state: ContractState, event: ContractEvent): ContractStat
  * linear time: the intermediate states are never seen, so the contribution map is written in place.
  */
 export function fold(events: readonly ContractEvent[], from: ContractState = initialState): ContractState {
-  const outer = ownedMaps;
-  ownedMaps = new WeakSet();
-  try {
-    let s = from;
-    for (const e of events) {
-      s = evolve(s, e);
-      // every state evolve returns here is one it just made (the first one is never `from`)
-      ownedMaps.add(s);
-    }
-    // A map written in place has become a slow dictionary object: copy it once into a plain one,
-    // as the copying evolve would have made it (same keys in the same order).
-    if (isRegistered(s) && ownedMaps.has(s.contributions)) s = { ...s, contributions: { ...s.contributions } };
-    return s;
-  } finally {
-    ownedMaps = outer;
-  }
+  const folding = new IncrementalFold(from);
+  for (const e of events) folding.add(e);
+  return folding.state();
 }
 
 /**
@@ -221,7 +208,7 @@ export function fold(events: readonly ContractEvent[], from: ContractState = ini
  * copies them once. Copying the map at every event made such a fold quadratic in the contract's
  * contributions.
  */
-export class Folding {
+export class IncrementalFold {
   private owned = new WeakSet<object>();
   private current: ContractState;
 
@@ -234,7 +221,8 @@ export class Folding {
     ownedMaps = this.owned;
     try {
       this.current = evolve(this.current, event);
-      // evolve returns a state it just made, or the owned one it was given (see fold)
+      // every state evolve returns here is one it just made, or the owned one it was given (the
+      // first one is never `from`)
       this.owned.add(this.current);
     } finally {
       ownedMaps = outer;
@@ -249,7 +237,8 @@ export class Folding {
   /** The state after the events added so far, handed out: nothing writes into it afterwards. */
   state(): ContractState {
     let s = this.current;
-    // as fold leaves it: a map written in place is copied once into a plain object
+    // A map written in place has become a slow dictionary object: copy it once into a plain one,
+    // as the copying evolve would have made it (same keys in the same order).
     if (isRegistered(s) && this.owned.has(s.contributions)) s = { ...s, contributions: { ...s.contributions } };
     this.owned = new WeakSet();
     this.current = s;
