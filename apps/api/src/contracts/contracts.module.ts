@@ -8,11 +8,12 @@ import { ContractRepository } from './contract-repository';
 import { CONTRACT_COMMAND_HANDLERS } from './contract.commands';
 import { CONTRACT_QUERY_HANDLERS } from './contract.queries';
 import { ContractsController } from './contracts.controller';
+import { StatusFastPath } from './status-fast-path';
 
 @Module({
   imports: [CqrsModule, CataloguesModule],
   controllers: [ContractsController, ContractQueriesController],
-  providers: [ContractRepository, ContractCommandService, ...CONTRACT_COMMAND_HANDLERS, ...CONTRACT_QUERY_HANDLERS],
+  providers: [ContractRepository, ContractCommandService, StatusFastPath, ...CONTRACT_COMMAND_HANDLERS, ...CONTRACT_QUERY_HANDLERS],
   exports: [ContractCommandService, ContractRepository],
 })
 export class ContractsModule implements OnModuleInit {

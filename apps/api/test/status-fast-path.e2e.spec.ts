@@ -1,0 +1,113 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { StatusFastPath } from '../src/contracts/status-fast-path';
+import { api, contractBody, KVK_A, KVK_B, removeDir, startApp, tempDir, TOKENS, writeTokens, type Api } from './harness';
+
+/**
+ * The status read answered before Nest's route handler (StatusFastPath): it answers the common
+ * read exactly as the Nest route does, and leaves every other request, errors included, to it.
+ */
+describe('GET /status: the fast path and the Nest route', () => {
+  let dir: string;
+  let app: NestFastifyApplication;
+  let http: Api;
+  let fast: StatusFastPath;
+  let contractA: string;
+  let contractB: string;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    writeTokens(dir);
+    app = await startApp(dir);
+    http = api(app);
+    fast = app.get(StatusFastPath);
+    contractA = (await http.post('/v1/contracts', contractBody({ contractor: { kvk: KVK_A, name: 'A B.V.' } }))).body.contractId;
+    contractB = (await http.post('/v1/contracts', contractBody({ contractor: { kvk: KVK_B, name: 'B B.V.' } }))).body.contractId;
+    const hire = { candidateRef: 'cand-fast-1', blockCode: 'PW', bonusCodes: [], startDate: '2023-03-01', hoursPerWeek: 36, permanent: false };
+    expect((await http.post(`/v1/contracts/${contractA}/hires`, hire)).status).toBe(201);
+  });
+
+  afterAll(async () => {
+    await app.close();
+    removeDir(dir);
+  });
+
+  /** The request, and whether the fast path answered it. */
+  async function read(path: string, token: string = TOKENS.advisor) {
+    const before = fast.answered;
+    const response = await http.get(path, token);
+    return { response, fast: fast.answered - before };
+  }
+
+  it('answers a plain read and one with only asOf, with the body, type and headers of the Nest route', async () => {
+    for (const query of ['', '?asOf=2023-12-31']) {
+      const viaFast = await read(`/v1/contracts/${contractA}/status${query}`);
+      // minPosition is a parameter the fast path leaves to Nest; position 0 is reached at once.
+      const viaNest = await read(`/v1/contracts/${contractA}/status${query ? `${query}&` : '?'}minPosition=0`);
+      expect(viaFast.fast).toBe(1);
+      expect(viaNest.fast).toBe(0);
+      expect(viaFast.response.status).toBe(200);
+      expect(viaNest.response.status).toBe(200);
+      // Byte for byte but for knownAt, which is "now" at each read.
+      const withoutNow = (text: string) => text.replace(/"knownAt":"[^"]*"/, '"knownAt":"…"');
+      expect(withoutNow(viaFast.response.text)).toBe(withoutNow(viaNest.response.text));
+      expect(Math.abs(Date.parse(viaFast.response.body.knownAt) - Date.now())).toBeLessThan(60_000);
+      expect(viaFast.response.headers['content-type']).toBe(viaNest.response.headers['content-type']);
+      // The projections' progress, set by the hooks on every GET (it may move between the two reads).
+      expect(viaFast.response.headers['x-projection-position']).toMatch(/^\d+$/);
+      expect(viaFast.response.headers['x-correlation-id']).toMatch(/\S/);
+      expect(viaFast.response.body).toMatchObject({ contractId: contractA, ...(query ? { asOf: '2023-12-31' } : {}) });
+    }
+    // A hire is worth something as of the end of 2023: the answer is the contract's, not an empty one.
+    expect((await read(`/v1/contracts/${contractA}/status?asOf=2023-12-31`)).response.body.realisedCents).toBeGreaterThan(0);
+  });
+
+  it('a new event shows in the next read it answers', async () => {
+    const before = (await read(`/v1/contracts/${contractA}/status?asOf=2023-12-31`)).response.body.realisedCents as number;
+    const hire = { candidateRef: 'cand-fast-2', blockCode: 'PW', bonusCodes: [], startDate: '2023-03-01', hoursPerWeek: 36, permanent: false };
+    expect((await http.post(`/v1/contracts/${contractA}/hires`, hire)).status).toBe(201);
+    const after = await read(`/v1/contracts/${contractA}/status?asOf=2023-12-31`);
+    expect(after.fast).toBe(1);
+    expect(after.response.body.realisedCents).toBeGreaterThan(before);
+  });
+
+  it('leaves refusals to the Nest route, which answers them as problem+json', async () => {
+    const cases: [path: string, token: string, status: number, code: string][] = [
+      [`/v1/contracts/${contractA}/status`, 'not-a-token', 401, 'unauthorized'],
+      [`/v1/contracts/${contractA}/status`, TOKENS.admin, 403, 'forbidden'],
+      // An integrator of Utrecht would see the contract, but the route is not among its rights.
+      [`/v1/contracts/${contractA}/status`, TOKENS.integrator, 403, 'forbidden'],
+      [`/v1/contracts/${contractA}/status`, TOKENS.contractorB, 404, 'not-found'],
+      [`/v1/contracts/${contractA}/status`, TOKENS.advisorElsewhere, 404, 'not-found'],
+      ['/v1/contracts/no-such-contract/status', TOKENS.advisor, 404, 'not-found'],
+      [`/v1/contracts/${contractA}/status?asOf=2023-02-30`, TOKENS.advisor, 400, 'validation-failed'],
+      [`/v1/contracts/${contractA}/status?asOf=2023-12-31&asOf=2024-01-01`, TOKENS.advisor, 400, 'validation-failed'],
+      [`/v1/contracts/${contractA}/status?colour=red`, TOKENS.advisor, 400, 'validation-failed'],
+      [`/v1/contracts/${contractA}/status?knownAt=yesterday`, TOKENS.advisor, 400, 'invalid-query'],
+    ];
+    for (const [path, token, status, code] of cases) {
+      const { response, fast: answered } = await read(path, token);
+      expect({ path, token, status: response.status, code: response.body.code }).toEqual({ path, token, status, code });
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(answered).toBe(0);
+    }
+  });
+
+  it('leaves reads with other parameters to the Nest route', async () => {
+    const contributions = await read(`/v1/contracts/${contractA}/status?include=contributions`);
+    expect(contributions.fast).toBe(0);
+    expect(contributions.response.status).toBe(200);
+    expect(contributions.response.body.contributions).toHaveLength(2);
+    const knownAt = await read(`/v1/contracts/${contractB}/status?knownAt=${new Date().toISOString()}`, TOKENS.contractorB);
+    expect(knownAt.fast).toBe(0);
+    expect(knownAt.response.status).toBe(200);
+    // The contractor's own contract is answered by the fast path too.
+    expect((await read(`/v1/contracts/${contractB}/status`, TOKENS.contractorB)).fast).toBe(1);
+  });
+
+  it('other routes are not touched', async () => {
+    const summary = await read(`/v1/contracts/${contractA}`);
+    expect(summary.fast).toBe(0);
+    expect(summary.response.status).toBe(200);
+    expect(summary.response.headers['etag']).toMatch(/^"\d+"$/);
+  });
+});
