@@ -162,6 +162,27 @@ describe('rebuildReadModels', () => {
     expect(readdirSync(tmp.dir).filter((f) => f.includes('.part-'))).toEqual([]);
   }, 60_000);
 
+  it('copies the integration log while a worker thread builds the contracts, and gives the rows of one thread', async () => {
+    await seedPortfolio(ledger);
+    const envelopes = Array.from({ length: 7 }, (_, i) => ({
+      type: 'contract.registered',
+      data: { id: `e-${i}`, type: 'contract.registered', municipality: i % 2 ? 'Utrecht' : 'Zeist', contractId: `c-${i}` },
+    }));
+    await store.appendToStream('integration-utrecht', envelopes.slice(0, 4));
+    await store.appendToStream('integration-zeist', envelopes.slice(4));
+    const oneThread = join(tmp.dir, 'one-thread.sqlite');
+    const inWorkers = join(tmp.dir, 'in-workers.sqlite');
+    const a = await rebuildReadModels(store, oneThread, { workers: 1, parallelFrom: 0 });
+    const b = await rebuildReadModels(store, inWorkers, { workers: 2, parallelFrom: 0, batchSize: 2 });
+    expect(b.threads).toBe(2); // one worker for the contracts beside this thread's copy
+    expect(b).toMatchObject({ events: a.events, position: a.position, contracts: 5 });
+    const rows = rowsOf(inWorkers);
+    expect(rows).toEqual(rowsOf(oneThread));
+    expect(rows['integration_events']).toHaveLength(7);
+    expect(rows['contracts']).toHaveLength(5);
+    expect(readdirSync(tmp.dir).filter((f) => f.includes('.part-'))).toEqual([]);
+  }, 60_000);
+
   it('builds on one thread when a worker runs out of its bounded heap, and gives the same rows', async () => {
     await seedPortfolio(ledger);
     const oneThread = join(tmp.dir, 'one-thread.sqlite');
