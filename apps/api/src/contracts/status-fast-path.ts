@@ -18,9 +18,10 @@ export const STATUS_ROUTE = '/v1/contracts/:id/status';
  * The common status read (`GET /v1/contracts/{id}/status`, no query or only a valid `asOf`, a
  * known token whose role the route allows) answered from a Fastify hook, before Nest's route
  * handler: the same query through the same QueryBus, the same body and type, without Nest's
- * per-request pipeline (guard, pipes, parameter decorators, response controller). Measured on the
- * benchmark's store with 100 hires/s written meanwhile: 12,415 and 12,500 against ~7,000 status
- * reads/s.
+ * per-request pipeline (guard, pipes, parameter decorators, response controller), which cost more
+ * than the cached answer itself. On the benchmark's store, right after start-up, with 100 hires/s
+ * written meanwhile: 11,600–12,800 against 6,400–7,500 status reads/s (less after a spell of hires
+ * at full speed, when recomputing stale answers and garbage collection weigh more; see the README).
  *
  * It never decides anything itself that Nest would decide otherwise: every other request, and
  * every read whose query fails (unknown contract, a contract the caller may not see...), goes on
