@@ -30,8 +30,10 @@ export interface RebuildOptions {
    */
   cacheSize?: number;
   /**
-   * Threads that build the contract rows in parallel, each into a file of its own, merged at the
-   * end (SQLite engine only). Default: the cores available, two at most.
+   * Threads that build at once (SQLite engine only): worker threads that build the contract rows,
+   * each into a file of its own, merged at the end; while the calling thread copies the
+   * integration log, it counts as one of them. 1: the calling thread builds everything. Default:
+   * the cores available, two at most.
    */
   workers?: number;
   /** Events in the log from which the workers are used (starting threads costs more below). Default 200,000. */
