@@ -20,7 +20,7 @@ function countFrom(env: NodeJS.ProcessEnv, name: string): number | undefined {
 
 /** Stopped by `signal`, it removes what it built so far and throws; the live read models stay as they were. */
 export async function rebuildCommand(env: NodeJS.ProcessEnv, out: NodeJS.WritableStream, signal?: AbortSignal): Promise<number> {
-  // SROI_REBUILD_WORKERS: worker threads for the contracts (1: none); SROI_REBUILD_PARALLEL_FROM: events from which they are used.
+  // SROI_REBUILD_WORKERS: threads building at once (see RebuildOptions.workers; 1: no worker thread); SROI_REBUILD_PARALLEL_FROM: events from which workers are used.
   const workers = countFrom(env, 'SROI_REBUILD_WORKERS');
   const parallelFrom = countFrom(env, 'SROI_REBUILD_PARALLEL_FROM');
   const dataDir = resolve(env['SROI_DATA_DIR']?.trim() || './data');
