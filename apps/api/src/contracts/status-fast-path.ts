@@ -7,7 +7,6 @@ import { ROLES_KEY } from '../auth/auth.decorators';
 import { Authenticator } from '../auth/authenticator';
 import type { Role } from '../auth/principal';
 import { Clock } from '../platform/clock';
-import { parseInstantParam } from '../platform/time-params';
 import { ContractQueriesController } from './contract-queries.controller';
 import { GetContractStatusQuery } from './contract.queries';
 
@@ -70,12 +69,12 @@ export class StatusFastPath implements OnModuleInit {
     if ('failure' in authentication || !this.roles?.includes(authentication.principal.role)) return null;
     const id = (request.params as Record<string, unknown> | undefined)?.['id'];
     if (typeof id !== 'string') return null;
-    // As the controller reads a request without these parameters.
-    return new GetContractStatusQuery(id, authentication.principal, asOf ?? this.clock.today(), parseInstantParam(undefined, 'knownAt', this.clock.now()), false);
+    // As the controller reads a request without `knownAt` and `include`: known now, totals only.
+    return new GetContractStatusQuery(id, authentication.principal, asOf ?? this.clock.today(), this.clock.now(), false);
   }
 }
 
-/** `undefined` for a query without parameters, the date of one with only a valid `asOf`, else null. */
+/** `undefined` for a query without parameters, the date of one with only a valid `asOf`, else null (Nest answers it). */
 function plainAsOf(query: unknown): string | undefined | null {
   if (query === null || typeof query !== 'object') return query === undefined ? undefined : null;
   let asOf: string | undefined;
