@@ -16,6 +16,7 @@ import {
   CONTRACT_EVENT_TYPES,
   assertPseudonymousRef,
   basisPointsToPercentage,
+  contributionList,
   evolve,
   figuresOf,
   IncrementalFold,
@@ -523,9 +524,8 @@ function groupOf(c: RegisteredContract, ids: Iterable<string>): Record<string, C
     if (isPerActivity(x)) (days ??= new Set()).add((x as { date: string }).date);
   }
   if (days !== null) {
-    for (const id in c.contributions) {
-      const x = c.contributions[id];
-      if (isPerActivity(x) && days.has((x as { date: string }).date)) members[id] = x;
+    for (const x of contributionList(c.contributions)) {
+      if (isPerActivity(x) && days.has((x as { date: string }).date)) members[x.id] = x;
     }
   }
   return members;
@@ -583,8 +583,8 @@ function refresh(prev: RealisedCache | null, before: ContractState, c: Registere
   if (cache.asOf !== asOf) {
     const lo = asOf < cache.asOf ? asOf : cache.asOf;
     const hi = asOf < cache.asOf ? cache.asOf : asOf;
-    for (const id in c.contributions) {
-      const x = c.contributions[id];
+    for (const x of contributionList(c.contributions)) {
+      const id = x.id;
       // withdrawn and rejected contributions count 0 on every date
       if (id === touched || x.withdrawn || x.verdict === 'rejected') continue;
       if (x.kind === 'placement') {

@@ -4,6 +4,7 @@
  */
 import { addMonths, assertDate, compareDates, maxDate, type CalendarDate } from '../shared/dates';
 import { refuse } from '../shared/errors';
+import { contributionList } from './contributions';
 import { assertCents, hoursToHundredths, percentageToBasisPoints } from '../shared/money';
 import { defaultMapping, findBlock, refLabel, refOf, sameRef, validateCatalogueVersion } from '../catalogues/catalogue';
 import type { CatalogueBlock, CatalogueVersion, BlockValuation } from '../catalogues/types';
@@ -265,7 +266,7 @@ function migrate(cmd: MigrateCatalogue, state: ContractState): ContractEvent[] {
   // every block used by a live contribution on or after E must map to a block that can value it
   const unmapped = new Set<string>();
   const incompatible: { blockCode: string; to: string; contributionId: string }[] = [];
-  for (const x of Object.values(c.contributions)) {
+  for (const x of contributionList(c.contributions)) {
     if (x.withdrawn) continue;
     const uses: { code: string; input: Parameters<typeof accepts>[1] }[] = [];
     if (x.kind === 'placement') {

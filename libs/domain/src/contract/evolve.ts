@@ -1,4 +1,5 @@
 import { maxDate, compareDates } from '../shared/dates';
+import { contributionsWith, plainContributions } from './contributions';
 import type { ContractEvent } from './events';
 import {
   initialState,
@@ -37,11 +38,12 @@ function withContribution(s: RegisteredContract, c: ContributionState): Register
       (s.contributions as Record<string, ContributionState>)[c.id] = c;
       return s;
     }
-    const copy = { ...s.contributions, [c.id]: c };
+    const copy = plainContributions(s.contributions);
+    copy[c.id] = c;
     ownedMaps.add(copy);
     return { ...s, contributions: copy };
   }
-  return { ...s, contributions: { ...s.contributions, [c.id]: c } };
+  return { ...s, contributions: contributionsWith(s.contributions, c) };
 }
 
 function update(s: RegisteredContract, id: string, f: (c: ContributionState) => ContributionState): RegisteredContract {

@@ -3,6 +3,7 @@ import { assertDate, compareDates, daysInclusive, minDate, type CalendarDate } f
 import { obligationCents, basisPointsToPercentage } from '../shared/money';
 import { BLOCK_CATEGORIES, type BlockCategory, type CatalogueBlock, type CatalogueVersion } from '../catalogues/types';
 import { findBlock } from '../catalogues/catalogue';
+import { contributionList } from '../contract/contributions';
 import { codeInPeriod, periodIndexOn, valueInForce, type ContributionState, type RegisteredContract } from '../contract/state';
 import { contributionValue, countedActivities, type RoundedLine, type ValuationContext } from '../valuation/engine';
 
@@ -80,7 +81,7 @@ export function statusLabel(realised: number, obligation: number, asOf: Calendar
 export function figuresOf(c: RegisteredContract, asOf: CalendarDate, knownAt: string | null = null): ContractStatus {
   assertDate(asOf, 'asOf');
   const ctx: ValuationContext = { periods: c.periods, contractStart: c.startDate, contractEnd: c.endDate };
-  const all = Object.values(c.contributions).sort((a, b) => a.seq - b.seq);
+  const all = contributionList(c.contributions).sort((a, b) => a.seq - b.seq);
   const counted = countedActivities(all, ctx);
   const byCategory = Object.fromEntries(BLOCK_CATEGORIES.map((k) => [k, zero()])) as Record<BlockCategory, ReturnType<typeof zero>>;
   const blocks = new Map<string, BlockFigures & ReturnType<typeof zero>>();
