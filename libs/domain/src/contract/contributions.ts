@@ -4,30 +4,56 @@ import type { ContributionState } from './state';
 export type Contributions = Readonly<Record<string, ContributionState>>;
 
 /**
- * From this many contributions on, `evolve` keeps a contract's contributions in a copy-on-write
- * `Map` seen through a read-only view, instead of copying a plain object at every event.
+ * From this many contributions on, `evolve` keeps a contract's contributions in a persistent map
+ * seen through a read-only view, instead of copying a plain object at every event.
  *
- * Why: a plain object of ~100 properties is a V8 dictionary; spreading it costs ~25 µs and ~6 kB
- * (measured on Node 20), and the service's write side does that at every command, on states it
- * keeps. Copying a `Map` of the same size is ~6x faster and ~3x smaller. Below this size a plain
- * object is as fast and reads faster.
+ * Why: a plain object of ~100 properties is a V8 dictionary; spreading it took ~25 µs and ~6 kB
+ * (measured on Node 20), and the service's write side did that at every command, on states it
+ * keeps: those copies were most of what survived its young-generation collections. Below this
+ * size a plain object is as fast and reads faster.
  */
 export const MAP_VIEW_FROM = 32;
 
-const BACKING = Symbol('sroi.contributions.backing');
+/**
+ * Entries written since the base was last copied. A write copies these (a small Map) and, once
+ * there are this many, folds them into a new base (a copy of the whole): a write then costs
+ * O(n / DELTA_MAX + DELTA_MAX) instead of O(n), and the versions share the base.
+ */
+const DELTA_MAX = 16;
 
-/** The Map behind a view; `indexKeys` when one of its ids is an array index (see orderedKeys). */
-type Backing = Map<string, ContributionState> & { indexKeys?: boolean };
+const LAYERS = Symbol('sroi.contributions.layers');
+
+/**
+ * A version: `base` and `delta` are never written once the version exists. An entry of `delta`
+ * replaces the one of `base` with its id, at its place; the others follow the base's, in the
+ * order they were written. `indexKeys`: one of the ids is an array index (see orderedKeys).
+ */
+interface Layers {
+  readonly base: ReadonlyMap<string, ContributionState>;
+  readonly delta: ReadonlyMap<string, ContributionState>;
+  readonly indexKeys: boolean;
+}
 
 /** Whether `key` is an array index, a key that plain objects list before the others. */
 function isIndexKey(key: string): boolean {
   return /^(?:0|[1-9]\d{0,9})$/.test(key) && Number(key) < 4_294_967_295;
 }
 
-/** The keys in the order a plain object built by the same insertions lists them. */
-function orderedKeys(map: Backing): string[] {
-  const keys = [...map.keys()];
-  if (!map.indexKeys) return keys;
+function lookup(l: Layers, key: string): ContributionState | undefined {
+  return l.delta.get(key) ?? l.base.get(key);
+}
+
+/** The keys in insertion order (an entry replaced keeps its place). */
+function insertionKeys(l: Layers): string[] {
+  const keys = [...l.base.keys()];
+  for (const k of l.delta.keys()) if (!l.base.has(k)) keys.push(k);
+  return keys;
+}
+
+/** The keys in the order a plain object built by the same writes lists them. */
+function orderedKeys(l: Layers): string[] {
+  const keys = insertionKeys(l);
+  if (!l.indexKeys) return keys;
   const index = keys.filter(isIndexKey).sort((a, b) => Number(a) - Number(b));
   return [...index, ...keys.filter((k) => !isIndexKey(k))];
 }
@@ -37,12 +63,14 @@ function orderedKeys(map: Backing): string[] {
  * entries`, `for…in`, spread, `JSON.stringify`, deep equality), refuses every write (a TypeError
  * in strict code). Not structured-cloneable, as no Proxy is.
  */
-const VIEW: ProxyHandler<Backing> = {
-  get: (map, key) => (key === BACKING ? map : typeof key === 'string' && map.has(key) ? map.get(key) : Reflect.get(Object.prototype, key)),
-  has: (map, key) => (typeof key === 'string' && map.has(key)) || key in Object.prototype,
-  ownKeys: (map) => orderedKeys(map),
-  getOwnPropertyDescriptor: (map, key) =>
-    typeof key === 'string' && map.has(key) ? { value: map.get(key), writable: true, enumerable: true, configurable: true } : undefined,
+const VIEW: ProxyHandler<Layers> = {
+  get: (l, key) => (key === LAYERS ? l : typeof key === 'string' && (l.delta.has(key) || l.base.has(key)) ? lookup(l, key) : Reflect.get(Object.prototype, key)),
+  has: (l, key) => (typeof key === 'string' && (l.delta.has(key) || l.base.has(key))) || key in Object.prototype,
+  ownKeys: (l) => orderedKeys(l),
+  getOwnPropertyDescriptor: (l, key) => {
+    const value = typeof key === 'string' ? lookup(l, key) : undefined;
+    return value === undefined ? undefined : { value, writable: true, enumerable: true, configurable: true };
+  },
   getPrototypeOf: () => Object.prototype,
   set: () => false,
   defineProperty: () => false,
@@ -51,41 +79,47 @@ const VIEW: ProxyHandler<Backing> = {
   preventExtensions: () => false,
 };
 
-function view(map: Backing): Contributions {
-  return new Proxy(map, VIEW) as unknown as Contributions;
+function view(layers: Layers): Contributions {
+  return new Proxy(layers, VIEW) as unknown as Contributions;
 }
 
-function backingOf(contributions: Contributions): Backing | undefined {
-  return (contributions as unknown as { [BACKING]?: Backing })[BACKING];
+function layersOf(contributions: Contributions): Layers | undefined {
+  return (contributions as unknown as { [LAYERS]?: Layers })[LAYERS];
 }
 
 /** `{ ...contributions, [c.id]: c }`, as a view from {@link MAP_VIEW_FROM} contributions on. */
 export function contributionsWith(contributions: Contributions, c: ContributionState): Contributions {
-  const backing = backingOf(contributions);
-  let next: Backing;
-  if (backing !== undefined) {
-    next = new Map(backing);
-    next.indexKeys = backing.indexKeys;
-  } else {
+  const l = layersOf(contributions);
+  if (l === undefined) {
     let size = 0;
     for (const _ in contributions) if (++size >= MAP_VIEW_FROM - 1) break;
     if (size < MAP_VIEW_FROM - 1) return { ...contributions, [c.id]: c };
-    next = new Map(Object.entries(contributions));
-    next.indexKeys = [...next.keys()].some(isIndexKey);
+    const base = new Map(Object.entries(contributions)).set(c.id, c);
+    return view({ base, delta: new Map(), indexKeys: [...base.keys()].some(isIndexKey) });
   }
-  next.set(c.id, c);
-  if (!next.indexKeys && isIndexKey(c.id)) next.indexKeys = true;
-  return view(next);
+  const indexKeys = l.indexKeys || isIndexKey(c.id);
+  if (l.delta.size < DELTA_MAX || l.delta.has(c.id)) return view({ base: l.base, delta: new Map(l.delta).set(c.id, c), indexKeys });
+  const base = new Map(l.base);
+  for (const [k, v] of l.delta) base.set(k, v);
+  return view({ base: base.set(c.id, c), delta: new Map(), indexKeys });
+}
+
+/** The contributions in the order `Object.values` gives them, without going through the view's traps. */
+export function contributionList(contributions: Contributions): ContributionState[] {
+  const l = layersOf(contributions);
+  if (l === undefined) return Object.values(contributions);
+  if (l.indexKeys) return orderedKeys(l).map((k) => lookup(l, k) as ContributionState);
+  const values: ContributionState[] = [];
+  for (const [k, v] of l.base) values.push(l.delta.get(k) ?? v);
+  for (const [k, v] of l.delta) if (!l.base.has(k)) values.push(v);
+  return values;
 }
 
 /** A plain object with the same contributions, in the same order (for a fold that writes into it). */
 export function plainContributions(contributions: Contributions): Record<string, ContributionState> {
-  const backing = backingOf(contributions);
-  return backing !== undefined && !backing.indexKeys ? Object.fromEntries(backing) : { ...contributions };
-}
-
-/** `Object.values(contributions)`, without going through the view's traps. */
-export function contributionList(contributions: Contributions): ContributionState[] {
-  const backing = backingOf(contributions);
-  return backing !== undefined && !backing.indexKeys ? [...backing.values()] : Object.values(contributions);
+  const l = layersOf(contributions);
+  if (l === undefined || l.indexKeys) return { ...contributions };
+  const copy: Record<string, ContributionState> = {};
+  for (const c of contributionList(contributions)) copy[c.id] = c;
+  return copy;
 }
