@@ -115,10 +115,11 @@ export function contributionList(contributions: Contributions): ContributionStat
   return values;
 }
 
-/** A plain object with the same contributions, in the same order (for a fold that writes into it). */
-export function plainContributions(contributions: Contributions): Record<string, ContributionState> {
+/** The contributions as a plain object, in the same order: themselves when they are one. */
+export function plainContributions(contributions: Contributions): Contributions {
   const l = layersOf(contributions);
-  if (l === undefined || l.indexKeys) return { ...contributions };
+  if (l === undefined) return contributions;
+  if (l.indexKeys) return { ...contributions };
   const copy: Record<string, ContributionState> = {};
   for (const c of contributionList(contributions)) copy[c.id] = c;
   return copy;

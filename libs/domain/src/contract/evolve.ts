@@ -38,8 +38,7 @@ function withContribution(s: RegisteredContract, c: ContributionState): Register
       (s.contributions as Record<string, ContributionState>)[c.id] = c;
       return s;
     }
-    const copy = plainContributions(s.contributions);
-    copy[c.id] = c;
+    const copy = { ...plainContributions(s.contributions), [c.id]: c };
     ownedMaps.add(copy);
     return { ...s, contributions: copy };
   }
