@@ -176,7 +176,15 @@ interface Result {
   p50: number;
   p99: number;
   non2xx: number;
+  /** The non-2xx answers by status code (a 409 is a concurrency conflict that its one retry met again). */
+  statuses: Record<string, number>;
   errors: number;
+}
+
+/** `n`, and the status codes of the non-2xx answers among them: "1 (409 ×1)". */
+function failures(r: Result): string {
+  const codes = Object.entries(r.statuses).map(([code, count]) => `${code} ×${count}`);
+  return `${r.non2xx + r.errors}${codes.length > 0 ? ` (${codes.join(', ')})` : ''}`;
 }
 
 function run(options: autocannon.Options): Promise<Result> {
@@ -184,7 +192,11 @@ function run(options: autocannon.Options): Promise<Result> {
     autocannon(options, (error, r) => {
       if (error) return reject(error);
       const ok = r.requests.total - r.non2xx;
-      resolvePromise({ rps: ok / (r.duration || DURATION), p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors });
+      const statuses: Record<string, number> = {};
+      // autocannon 9 reports it; its types do not declare it.
+      const byCode = (r as autocannon.Result & { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {};
+      for (const [code, { count }] of Object.entries(byCode)) if (!code.startsWith('2') && count > 0) statuses[code] = count;
+      resolvePromise({ rps: ok / (r.duration || DURATION), p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, statuses, errors: r.errors });
     });
   });
 }
@@ -198,6 +210,7 @@ function paced(port: number, rate: number, seconds: number, request: () => { pat
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   const latencies: number[] = [];
   let non2xx = 0;
+  const statuses: Record<string, number> = {};
   let errors = 0;
   let sent = 0;
   const total = rate * seconds;
@@ -209,7 +222,7 @@ function paced(port: number, rate: number, seconds: number, request: () => { pat
       agent.destroy();
       latencies.sort((a, b) => a - b);
       const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN);
-      resolvePromise({ rps: (latencies.length - non2xx) / ((performance.now() - started) / 1000), p50: at(0.5), p99: at(0.99), non2xx, errors });
+      resolvePromise({ rps: (latencies.length - non2xx) / ((performance.now() - started) / 1000), p50: at(0.5), p99: at(0.99), non2xx, statuses, errors });
     };
     const tick = () => {
       // Request n is due at n / rate seconds: the first at once.
@@ -222,7 +235,11 @@ function paced(port: number, rate: number, seconds: number, request: () => { pat
           res.resume();
           res.on('end', () => {
             latencies.push(performance.now() - dueAt);
-            if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode > 299) non2xx++;
+            if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode > 299) {
+              non2xx++;
+              const code = String(res.statusCode);
+              statuses[code] = (statuses[code] ?? 0) + 1;
+            }
             open--;
             finish();
           });
@@ -286,7 +303,7 @@ async function main(): Promise<void> {
       const url = `http://127.0.0.1:${PORT}`;
       const rows: string[] = [];
       const row = (name: string, r: Result, goal: string) =>
-        rows.push(`| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.non2xx + r.errors} | ${rssMb(child)} | ${goal} |`);
+        rows.push(`| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${failures(r)} | ${rssMb(child)} | ${goal} |`);
       log(`service RSS when settled: ${rssMb(child)} MB`);
 
       // warm-up
