@@ -64,8 +64,9 @@ function orderedKeys(l: Layers): string[] {
  * in strict code). Not structured-cloneable, as no Proxy is.
  */
 const VIEW: ProxyHandler<Layers> = {
-  get: (l, key) => (key === LAYERS ? l : typeof key === 'string' && (l.delta.has(key) || l.base.has(key)) ? lookup(l, key) : Reflect.get(Object.prototype, key)),
-  has: (l, key) => (typeof key === 'string' && (l.delta.has(key) || l.base.has(key))) || key in Object.prototype,
+  // A contribution is never undefined: `lookup` finding none means the key is not an id.
+  get: (l, key) => (key === LAYERS ? l : ((typeof key === 'string' ? lookup(l, key) : undefined) ?? Reflect.get(Object.prototype, key))),
+  has: (l, key) => (typeof key === 'string' && lookup(l, key) !== undefined) || key in Object.prototype,
   ownKeys: (l) => orderedKeys(l),
   getOwnPropertyDescriptor: (l, key) => {
     const value = typeof key === 'string' ? lookup(l, key) : undefined;
@@ -113,14 +114,4 @@ export function contributionList(contributions: Contributions): ContributionStat
   for (const [k, v] of l.base) values.push(l.delta.get(k) ?? v);
   for (const [k, v] of l.delta) if (!l.base.has(k)) values.push(v);
   return values;
-}
-
-/** The contributions as a plain object, in the same order: themselves when they are one. */
-export function plainContributions(contributions: Contributions): Contributions {
-  const l = layersOf(contributions);
-  if (l === undefined) return contributions;
-  if (l.indexKeys) return { ...contributions };
-  const copy: Record<string, ContributionState> = {};
-  for (const c of contributionList(contributions)) copy[c.id] = c;
-  return copy;
 }

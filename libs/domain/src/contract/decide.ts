@@ -4,10 +4,10 @@
  */
 import { addMonths, assertDate, compareDates, maxDate, type CalendarDate } from '../shared/dates';
 import { refuse } from '../shared/errors';
-import { contributionList } from './contributions';
 import { assertCents, hoursToHundredths, percentageToBasisPoints } from '../shared/money';
 import { defaultMapping, findBlock, refLabel, refOf, sameRef, validateCatalogueVersion } from '../catalogues/catalogue';
 import type { CatalogueBlock, CatalogueVersion, BlockValuation } from '../catalogues/types';
+import { contributionList } from './contributions';
 import type {
   ChangeContractPeriod,
   ChangeContractValue,

@@ -1,5 +1,5 @@
 import { maxDate, compareDates } from '../shared/dates';
-import { contributionsWith, plainContributions } from './contributions';
+import { contributionsWith } from './contributions';
 import type { ContractEvent } from './events';
 import {
   initialState,
@@ -38,7 +38,8 @@ function withContribution(s: RegisteredContract, c: ContributionState): Register
       (s.contributions as Record<string, ContributionState>)[c.id] = c;
       return s;
     }
-    const copy = { ...plainContributions(s.contributions), [c.id]: c };
+    // a persistent map is spread like a plain object (through its view), once per fold
+    const copy = { ...s.contributions, [c.id]: c };
     ownedMaps.add(copy);
     return { ...s, contributions: copy };
   }
