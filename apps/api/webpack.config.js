@@ -23,7 +23,7 @@ module.exports = {
   mode: 'production',
   target: 'node20',
   context: root,
-  // rebuild.js: `npm run rebuild`; its worker threads load that same file.
+  // rebuild.js: `npm run rebuild`.
   entry: { main: path.join(__dirname, 'src/main.ts'), rebuild: path.join(__dirname, 'src/projections/rebuild.main.ts') },
   output: { path: path.join(root, 'dist/apps/api'), filename: '[name].js', clean: true },
   devtool: 'source-map',

@@ -3,6 +3,7 @@ import { AuthModule } from './auth/auth.module';
 import { CataloguesModule } from './catalogues/catalogues.module';
 import { ApiConfig } from './config/api-config';
 import { ConfigModule } from './config/config.module';
+import { ContractStatesModule } from './contracts/contract-states.module';
 import { ContractsModule } from './contracts/contracts.module';
 import { DemoModule } from './demo/demo.module';
 import { EventStoreModule } from './event-store/event-store.module';
@@ -26,6 +27,7 @@ export class AppModule {
         PlatformModule.forRoot(options.clock),
         AuthModule,
         IdempotencyModule,
+        ContractStatesModule,
         ReadSideModule,
         HealthModule,
         CataloguesModule,

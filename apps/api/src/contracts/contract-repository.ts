@@ -8,6 +8,8 @@ import { EVENT_STORE } from '../event-store/event-store.module';
 import { notFound } from '../platform/problem';
 import { CONTRACT_STREAM_PREFIX, contractStream, toDomainRecorded } from '../shared/event-codec';
 import { Lru } from '../shared/lru';
+import type { ContractStates } from '../projections/read-models';
+import { readContractStateAt } from '../projections/stream-contract-states';
 
 /**
  * Folded states kept for the write side and the status read: enough for 10,000 contracts and
@@ -53,7 +55,7 @@ export interface ContractHistory {
  * the stream changed — the events after the cached revision are read and folded in, as before.
  */
 @Injectable()
-export class ContractRepository implements OnModuleInit, OnModuleDestroy {
+export class ContractRepository implements OnModuleInit, OnModuleDestroy, ContractStates {
   private readonly logger = new Logger('ContractRepository');
   private readonly states = new Lru<string, CachedContract>(STATE_CACHE_ENTRIES);
   /** stream id → position of its last event seen by the watcher (only streams changed since start-up) */
@@ -210,6 +212,17 @@ export class ContractRepository implements OnModuleInit, OnModuleDestroy {
    */
   peekState(contractId: string): ContractState | undefined {
     return this.states.peek(contractId)?.state;
+  }
+
+  /** The cached state after the event at `revision`, when the cache holds that one (for the read models' figures; see ContractStates). */
+  peek(contractId: string, revision: number): RegisteredContract | undefined {
+    const cached = this.states.peek(contractId);
+    return cached && cached.revision === BigInt(revision) && isRegistered(cached.state) ? cached.state : undefined;
+  }
+
+  /** The state after the event at `revision`: cached, or read from the stream and folded (not cached: it may not be the current one). */
+  async stateAt(contractId: string, revision: number): Promise<RegisteredContract | null> {
+    return this.peek(contractId, revision) ?? readContractStateAt(this.store, contractId, revision);
   }
 
   /** Forgets a cached state (after a concurrency conflict: the next load reads the stream). */

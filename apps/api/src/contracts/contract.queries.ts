@@ -115,7 +115,7 @@ export class GetContractSummaryHandler implements IQueryHandler<GetContractSumma
   ) {}
 
   async execute({ contractId, principal, today }: GetContractSummaryQuery): Promise<ContractSummary> {
-    const summary = this.readModels.summary(contractId, today);
+    const summary = await this.readModels.summary(contractId, today);
     if (summary) {
       if (!canSeeContract(principal, { municipality: summary.municipality, contractorKvk: summary.contractor.kvk })) throw notFound(`Contract ${contractId}`);
       return summary;

@@ -13,8 +13,8 @@ import { StatusFastPath } from './status-fast-path';
 @Module({
   imports: [CqrsModule, CataloguesModule],
   controllers: [ContractsController, ContractQueriesController],
-  providers: [ContractRepository, ContractCommandService, StatusFastPath, ...CONTRACT_COMMAND_HANDLERS, ...CONTRACT_QUERY_HANDLERS],
-  exports: [ContractCommandService, ContractRepository],
+  providers: [ContractCommandService, StatusFastPath, ...CONTRACT_COMMAND_HANDLERS, ...CONTRACT_QUERY_HANDLERS],
+  exports: [ContractCommandService],
 })
 export class ContractsModule implements OnModuleInit {
   constructor(

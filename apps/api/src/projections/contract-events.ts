@@ -78,17 +78,6 @@ const REQUIRED_FIELDS = new Map<string, readonly (readonly [string, FieldKind])[
   Object.entries(REQUIRED).map(([type, fields]) => [type, Object.entries(fields) as [string, FieldKind][]]),
 );
 
-/** Events that create a contribution, and events that refer to an existing one. */
-export const CREATES_CONTRIBUTION = new Set<ContractEventType>(['HireRecorded', 'PurchaseRecorded', 'KnowledgeSharingRecorded', 'ActivityRecorded']);
-export const REFERS_TO_CONTRIBUTION = new Set<ContractEventType>([
-  'PlacementChanged',
-  'PlacementEnded',
-  'AgreedValueRecorded',
-  'ContributionVerified',
-  'ContributionRejected',
-  'ContributionWithdrawn',
-]);
-
 function hasKind(value: unknown, kind: FieldKind): boolean {
   switch (kind) {
     case 'string?':
@@ -124,8 +113,33 @@ export function decodeContractEvent(recorded: RecordedEvent): ContractEvent {
   return { type, schemaVersion: 1, data } as unknown as ContractEvent;
 }
 
-/** The contribution an event creates or refers to, if any. */
-export function contributionIdOf(event: ContractEvent): string | undefined {
-  const data = event.data as { placementId?: string; contributionId?: string };
-  return data.placementId ?? data.contributionId;
+/** The JSON types (SQLite's `json_type`) each field kind admits. */
+const SQL_JSON_TYPES: Record<FieldKind, readonly string[]> = {
+  string: ['text'],
+  number: ['integer', 'real'],
+  boolean: ['true', 'false'],
+  object: ['object'],
+  array: ['array'],
+  'string?': ['text', 'null'],
+  'number?': ['integer', 'real', 'null'],
+};
+
+/**
+ * The checks of {@link decodeContractEvent} as an SQL expression over a row of the SQLite store's
+ * `events` table (columns `type`, `data`, `metadata`): 1 when the event passes them, else 0. A
+ * rebuild runs it in SQLite over the whole log instead of parsing every event in JavaScript; the
+ * events it refuses then go through `decodeContractEvent`, which names the problem. (Where the two
+ * JSON parsers differ, on an object with a duplicate key, `decodeContractEvent` has the last word.)
+ */
+export function contractEventCheckSql(): string {
+  const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
+  const cases = [...REQUIRED_FIELDS].map(([type, fields]) => {
+    const checks = fields.map(([field, kind]) => `ifnull(json_type(data, ${quote(`$.${field}`)}), '') IN (${SQL_JSON_TYPES[kind].map(quote).join(', ')})`);
+    return `WHEN ${quote(type)} THEN ${checks.length ? checks.join(' AND ') : '1'}`;
+  });
+  // CASE first: the JSON functions raise an error on malformed JSON. ifnull: a missing field's type is NULL, which must fail, not make the whole NULL.
+  return `CASE WHEN json_valid(data) AND json_valid(metadata) AND json_type(data) IS 'object' AND json_type(metadata) IS 'object'
+      AND (json_type(metadata, '$.schemaVersion') IS NULL OR (json_type(metadata, '$.schemaVersion') IN ('integer', 'real') AND json_extract(metadata, '$.schemaVersion') = 1))
+    THEN CASE type ${cases.join(' ')} ELSE 0 END
+    ELSE 0 END`;
 }

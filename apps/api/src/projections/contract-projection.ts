@@ -1,15 +1,7 @@
-import { evolve, fold, initialState, isRegistered, type ContractEvent, type ContractState, type ContributionState, type RegisteredContract } from '@sroi/domain';
+import type { ContractEvent } from '@sroi/domain';
 import type { RecordedEvent } from '@sroi/event-store';
-import {
-  contractIdOf,
-  contributionIdOf,
-  CREATES_CONTRIBUTION,
-  decodeContractEvent,
-  isContractStream,
-  MalformedContractEventError,
-  REFERS_TO_CONTRIBUTION,
-} from './contract-events';
-import type { ContractTables, StoredContract } from './contract-tables';
+import { contractIdOf, decodeContractEvent, isContractStream, MalformedContractEventError } from './contract-events';
+import type { ContractAdvance, ContractTables, NewContractRow } from './contract-tables';
 
 /** A projection the runner drives: it applies a batch inside the runner's transaction. */
 export interface Projection {
@@ -27,260 +19,126 @@ export interface Projection {
   discarded(): void;
 }
 
-interface Working extends StoredContract {
-  /** Header JSON as stored, or null once the header changed in this batch. */
-  headerJson: string | null;
-  /** Whether the header must be written (it changed in this batch). */
-  headerDirty: boolean;
-  /** Whether the contract was registered in this batch (its row is inserted, not updated). */
-  inserted: boolean;
-  /** Contributions read or changed in this batch, by id (`state.contributions` holds at most one). */
-  known: Map<string, ContributionState>;
-  /** Ids of the contributions of `known` that changed in this batch. */
-  dirty: Set<string>;
-}
+/** The event types that change a contract's row beyond its revision, position and recording instant. */
+export const ROW_EVENT_TYPES = ['ContractRegistered', 'ContractPeriodChanged', 'ContractClosed'] as const;
 
-interface Cached extends StoredContract {
-  headerJson: string;
-}
-
-export interface ContractProjectionOptions {
-  /** Contracts whose header stays parsed in memory between batches (LRU). Default 1,000. */
-  cacheSize?: number;
+/** A contract's row as a batch leaves it, written once at the end of the batch. */
+interface Pending {
+  /** The batch's first event of the contract: named when the row is not where that event follows. */
+  first: RecordedEvent;
+  /** The row to insert, when the batch registers the contract. */
+  inserted: NewContractRow | null;
+  /** What the batch's later events change (for an inserted row: merged into it). */
+  advance: ContractAdvance;
 }
 
 /**
- * The contract projection: per contract, the state folded by the domain's `evolve` (header row +
- * contribution rows, see {@link ContractTables}), its revision, position and recording instant,
- * and the indexed columns of the portfolio. Figures are not computed here: they depend on the
- * date asked, so the queries compute them (and cache a snapshot per date).
+ * The contract projection: per contract, one row with what the portfolio filters, sorts and shows
+ * without the folded state (municipality, contractor, title, period, closed), the revision,
+ * position and recording instant of its last event, and a snapshot of its figures for one date
+ * (cleared by every event; the queries compute figures from the contract's folded stream).
  *
- * Each event is checked before it is folded: the stream's revisions follow each other from 0,
- * the first event registers the contract of the stream, the data has the fields the event needs,
- * a contribution is created once and referred to only once created. Anything else stops the
- * projection (a read model that skips an event is silently wrong for ever).
- *
- * `evolve` is applied to a partial state: the header and only the contribution the event names.
- * That holds because `evolve` touches no other contribution; the tests compare every contract's
- * state with `fold` over its whole stream to keep it so.
+ * Each event is checked before it is applied: the stream's revisions follow each other from 0, the
+ * first event registers the contract of the stream, the event's type is a contract event's and
+ * its data has the fields the domain folds (the write side's fold and the figures depend on them).
+ * Anything else stops the projection: a read model that skips an event is silently wrong for ever.
  */
 export class ContractProjection implements Projection {
   readonly name = 'contracts';
-  private readonly cache = new Map<string, Cached>();
-  private readonly work = new Map<string, Working>();
-  private readonly cacheSize: number;
+  private readonly work = new Map<string, Pending>();
 
-  constructor(
-    private readonly tables: ContractTables,
-    options: ContractProjectionOptions = {},
-  ) {
-    this.cacheSize = options.cacheSize ?? 1_000;
-  }
+  constructor(private readonly tables: ContractTables) {}
 
   apply(events: readonly RecordedEvent[]): void {
-    for (let i = 0; i < events.length; ) {
-      const event = events[i];
-      if (!isContractStream(event.streamId)) {
-        i++;
-        continue;
-      }
-      // A run of a new stream's events from revision 0 (a rebuild reads whole streams; live, a
-      // registration and what follows it in the same batch) is checked, then folded in one go.
-      let end = i + 1;
-      if (event.revision === 0n) while (end < events.length && events[end].streamId === event.streamId) end++;
-      const at = i;
-      try {
-        if (end - at > 1 && this.applyNewStream(events, at, end)) i = end;
-        else {
-          this.applyOne(events[at]);
-          i = at + 1;
-        }
-      } catch (error) {
-        if (error instanceof MalformedContractEventError) throw error;
-        throw new MalformedContractEventError(events[at], error instanceof Error ? error.message : String(error), { cause: error });
+    for (const recorded of events) {
+      if (!isContractStream(recorded.streamId)) continue;
+      const event = decodeContractEvent(recorded);
+      const contractId = contractIdOf(recorded.streamId);
+      const pending = this.work.get(contractId);
+      const revision = Number(recorded.revision);
+      if (pending) {
+        const expected = pending.advance.revision + 1;
+        if (revision !== expected) fail(recorded, `expected revision ${expected} of the stream next`);
+        applyToRow(pending, recorded, event);
+      } else if (revision === 0) {
+        if (event.type !== 'ContractRegistered') fail(recorded, 'the first event of a contract stream must be ContractRegistered');
+        this.work.set(contractId, { first: recorded, inserted: newRow(contractId, recorded, event), advance: advanceOf(recorded, null, 0) });
+      } else {
+        if (event.type === 'ContractRegistered') fail(recorded, 'the contract is registered already');
+        const p: Pending = { first: recorded, inserted: null, advance: advanceOf(recorded, null, 0) };
+        applyToRow(p, recorded, event);
+        this.work.set(contractId, p);
       }
     }
     this.flush();
   }
 
   committed(): void {
-    for (const [id, w] of this.work) {
-      this.cache.delete(id);
-      this.cache.set(id, {
-        state: { ...this.tables.shareCatalogues(w.state), contributions: {} },
-        revision: w.revision,
-        position: w.position,
-        updatedAt: w.updatedAt,
-        headerJson: w.headerJson as string,
-      });
-    }
     this.work.clear();
-    while (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
   }
 
   discarded(): void {
     this.work.clear();
-    this.cache.clear();
-    this.tables.forgetUncommitted();
   }
 
-  private open(contractId: string): Working | null {
-    const cached = this.cache.get(contractId) ?? this.tables.contractHeader(contractId);
-    if (!cached) return null;
-    const w: Working = { ...cached, state: { ...cached.state, contributions: {} }, known: new Map(), dirty: new Set(), headerDirty: false, inserted: false };
-    this.work.set(contractId, w);
-    return w;
-  }
-
-  private applyOne(recorded: RecordedEvent): void {
-    const fail = (reason: string): never => {
-      throw new MalformedContractEventError(recorded, reason);
-    };
-    const contractId = contractIdOf(recorded.streamId);
-    const w = this.work.get(contractId) ?? this.open(contractId);
-    const expected = w ? w.revision + 1 : 0;
-    if (recorded.revision !== BigInt(expected)) {
-      fail(w ? `expected revision ${expected} of the stream next` : `the projection holds no earlier event of this stream (expected revision 0)`);
-    }
-    const event = decodeContractEvent(recorded);
-    let before: ContractState = initialState;
-    let contributionId: string | undefined;
-    let known: ContributionState | undefined;
-    if (!w) {
-      if (event.type !== 'ContractRegistered') fail('the first event of a contract stream must be ContractRegistered');
-      else if (event.data.contractId !== contractId) fail(`it registers contract '${event.data.contractId}' in the stream of '${contractId}'`);
-    } else {
-      if (event.type === 'ContractRegistered') fail('the contract is registered already');
-      contributionId = contributionIdOf(event);
-      if (contributionId !== undefined) {
-        known = w.known.get(contributionId) ?? this.tables.contribution(contractId, contributionId);
-        if (known && CREATES_CONTRIBUTION.has(event.type)) fail(`contribution '${contributionId}' exists already`);
-        if (!known && REFERS_TO_CONTRIBUTION.has(event.type)) fail(`it refers to unknown contribution '${contributionId}'`);
-      }
-      // evolve reads and writes only the contribution the event names: give it that one alone, so
-      // that its copy of the contributions is O(1) whatever the size of the contract.
-      before = { ...w.state, contributions: known ? { [contributionId as string]: known } : {} };
-    }
-    const after = evolve(before, event);
-    if (!isRegistered(after)) return fail('the folded state is not a registered contract');
-    const target: Working = w ?? {
-      state: after,
-      revision: 0,
-      position: '',
-      updatedAt: '',
-      headerJson: null,
-      known: new Map(),
-      dirty: new Set(),
-      headerDirty: true,
-      inserted: true,
-    };
-    if (w && headerChanged(w.state, after)) {
-      target.headerJson = null;
-      target.headerDirty = true;
-    }
-    if (isRegistered(before) && after.contributions !== before.contributions) {
-      for (const [id, c] of Object.entries(after.contributions)) {
-        if (before.contributions[id] !== c) {
-          target.known.set(id, c);
-          target.dirty.add(id);
-        }
-      }
-    } else if (!isRegistered(before)) {
-      for (const [id, c] of Object.entries(after.contributions)) {
-        target.known.set(id, c);
-        target.dirty.add(id);
-      }
-    }
-    if (known && contributionId !== undefined && !target.known.has(contributionId)) target.known.set(contributionId, known);
-    target.state = after;
-    target.revision = expected;
-    target.position = String(recorded.position);
-    target.updatedAt = recorded.recordedAt;
-    if (!w) this.work.set(contractId, target);
-  }
-
-  /**
-   * Applies events[from, to) of one stream, from its revision 0, with the domain's in-place `fold`
-   * instead of one `evolve` per event: every check of {@link applyOne} is made first, on the run
-   * (a contribution exists once an event created it: evolve never removes one). False when the
-   * projection holds the contract already (its events then go one by one and fail there).
-   */
-  private applyNewStream(events: readonly RecordedEvent[], from: number, to: number): boolean {
-    const contractId = contractIdOf(events[from].streamId);
-    if (this.work.has(contractId) || this.cache.has(contractId) || this.tables.hasContract(contractId)) return false;
-    const decoded = new Array<ContractEvent>(to - from);
-    const created = new Set<string>();
-    for (let i = from; i < to; i++) {
-      const recorded = events[i];
-      const fail = (reason: string): never => {
-        throw new MalformedContractEventError(recorded, reason);
-      };
-      const revision = i - from;
-      if (recorded.revision !== BigInt(revision)) {
-        fail(revision === 0 ? 'the projection holds no earlier event of this stream (expected revision 0)' : `expected revision ${revision} of the stream next`);
-      }
-      const event = decodeContractEvent(recorded);
-      if (revision === 0) {
-        if (event.type !== 'ContractRegistered') fail('the first event of a contract stream must be ContractRegistered');
-        else if (event.data.contractId !== contractId) fail(`it registers contract '${event.data.contractId}' in the stream of '${contractId}'`);
-      } else {
-        if (event.type === 'ContractRegistered') fail('the contract is registered already');
-        const contributionId = contributionIdOf(event);
-        if (contributionId !== undefined) {
-          const known = created.has(contributionId);
-          if (known && CREATES_CONTRIBUTION.has(event.type)) fail(`contribution '${contributionId}' exists already`);
-          if (!known && REFERS_TO_CONTRIBUTION.has(event.type)) fail(`it refers to unknown contribution '${contributionId}'`);
-          if (CREATES_CONTRIBUTION.has(event.type)) created.add(contributionId);
-        }
-      }
-      decoded[revision] = event;
-    }
-    let state: ContractState;
-    try {
-      state = fold(decoded);
-    } catch {
-      return false; // one by one, the failure is then reported with the event that caused it
-    }
-    if (!isRegistered(state)) return false;
-    const last = events[to - 1];
-    this.work.set(contractId, {
-      state,
-      revision: to - from - 1,
-      position: String(last.position),
-      updatedAt: last.recordedAt,
-      headerJson: null,
-      headerDirty: true,
-      inserted: true,
-      known: new Map(Object.entries(state.contributions)),
-      dirty: new Set(Object.keys(state.contributions)),
-    });
-    return true;
-  }
-
-  /** Writes what the batch changed: one row per contract touched, one per contribution changed. */
+  /** Writes one row per contract the batch touched, in key order (neighbouring writes share B-tree pages). */
   private flush(): void {
-    // In key order: consecutive writes then land on the same or neighbouring B-tree pages (a batch
-    // of a large log touches contracts all over the file), which keeps the page cache effective.
-    const contracts = [...this.work.values()].sort((a, b) => compareKeys(a.state.contractId, b.state.contractId));
-    for (const w of contracts) {
-      w.headerJson ??= this.tables.encodeHeader(w.state);
-      this.tables.writeContract(w, w.inserted, w.headerDirty ? w.headerJson : null);
-      const ids = w.dirty.size > 1 ? [...w.dirty].sort(compareKeys) : w.dirty;
-      for (const id of ids) this.tables.writeContribution(w.state.contractId, w.known.get(id) as ContributionState);
-      w.dirty.clear();
+    const ids = [...this.work.keys()].sort(compareKeys);
+    for (const contractId of ids) {
+      const p = this.work.get(contractId) as Pending;
+      if (p.inserted) {
+        if (this.tables.hasContract(contractId)) fail(p.first, 'the projection holds this contract already');
+        this.tables.insertContract({ ...p.inserted, ...p.advance, endDate: p.advance.endDate ?? p.inserted.endDate, closed: p.advance.closed });
+      } else if (!this.tables.advanceContract(contractId, Number(p.first.revision) - 1, p.advance)) {
+        const at = this.tables.revision(contractId);
+        fail(p.first, at === undefined ? 'the projection holds no earlier event of this stream (expected revision 0)' : `expected revision ${at + 1} of the stream next`);
+      }
     }
   }
+}
+
+function fail(recorded: RecordedEvent, reason: string): never {
+  throw new MalformedContractEventError(recorded, reason);
+}
+
+function advanceOf(recorded: RecordedEvent, endDate: string | null, closed: 0 | 1): ContractAdvance {
+  return { revision: Number(recorded.revision), position: String(recorded.position), updatedAt: recorded.recordedAt, endDate, closed };
+}
+
+/** Folds an event after the registration into the pending row (as the domain's `evolve` changes these fields). */
+function applyToRow(p: Pending, recorded: RecordedEvent, event: ContractEvent): void {
+  if (event.type === 'ContractRegistered') fail(recorded, 'the contract is registered already');
+  p.advance = advanceOf(
+    recorded,
+    event.type === 'ContractPeriodChanged' ? event.data.endDate : p.advance.endDate,
+    event.type === 'ContractClosed' ? 1 : p.advance.closed,
+  );
+}
+
+/** The row a registration makes, checked against its stream. */
+export function newRow(contractId: string, recorded: RecordedEvent, event: ContractEvent): NewContractRow {
+  if (event.type !== 'ContractRegistered') return fail(recorded, 'the first event of a contract stream must be ContractRegistered');
+  const d = event.data;
+  if (d.contractId !== contractId) fail(recorded, `it registers contract '${d.contractId}' in the stream of '${contractId}'`);
+  if (typeof d.contractor.kvk !== 'string' || typeof d.contractor.name !== 'string') fail(recorded, 'data.contractor must have a kvk and a name (strings)');
+  return {
+    contractId,
+    municipality: d.municipality,
+    kvk: d.contractor.kvk,
+    name: d.contractor.name,
+    title: d.title,
+    tenderReference: d.tenderReference,
+    sroiBasisPoints: d.sroiBasisPoints,
+    startDate: d.startDate,
+    endDate: d.endDate,
+    closed: 0,
+    revision: 0,
+    position: String(recorded.position),
+    updatedAt: recorded.recordedAt,
+  };
 }
 
 /** Orders strings as SQLite's default BINARY collation does for ASCII keys (by UTF-16 code unit otherwise: only locality depends on it). */
 function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Whether anything but the contributions and the event counter differs (by reference: evolve copies what it changes). */
-function headerChanged(before: RegisteredContract, after: RegisteredContract): boolean {
-  for (const key of Object.keys(after) as (keyof RegisteredContract)[]) {
-    if (key !== 'contributions' && key !== 'seq' && before[key] !== after[key]) return true;
-  }
-  return Object.keys(before).length !== Object.keys(after).length;
 }

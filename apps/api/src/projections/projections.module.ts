@@ -20,15 +20,20 @@ import { ProjectionHealth } from './projection-health';
 import { ProjectionRunner } from './projection-runner';
 import { buildNewReadModels } from './rebuild';
 import { READ_MODELS_FILE, ReadModelDatabase } from './read-model-database';
-import { ContractReadModels, ProjectionProgress } from './read-models';
+import { ContractReadModels, ContractStates, ProjectionProgress } from './read-models';
 import { SnapshotRefresher } from './snapshot-refresher';
 import { SqliteContractReadModels } from './sqlite-contract-read-models';
+import { StreamContractStates } from './stream-contract-states';
+
+/** The ContractStates the read models use: the service's (the write side's cache), or, for this module on its own, the store's streams. */
+const STATES = Symbol('read-side contract states');
 
 const logger = new Logger('Projections');
 
 /**
  * The read side: `read-models.sqlite` in the data folder, fed by the projection runner from the
- * store's `$all` subscription. Exports `ContractReadModels` (summary, portfolio; as
+ * store's `$all` subscription. Figures are computed from the folded states `ContractStates` gives
+ * (the service's ContractStatesModule, global; without it, read from the store's streams). Exports `ContractReadModels` (summary, portfolio; as
  * `SqliteContractReadModels` also what the obligation monitor asks of the tables), `IntegrationLog`
  * (the public events, for the SSE feed and the webhooks),
  * `ProjectionProgress` (last applied position, waitFor) and `ProjectionHealth` (for /health and
@@ -62,20 +67,30 @@ const logger = new Logger('Projections');
             const built = await buildNewReadModels(store, database, { signal });
             if (built) {
               const seconds = ((performance.now() - started) / 1000).toFixed(1);
-              logger.log(`Read models built from ${built.events} events (${built.contracts} contracts) in ${seconds} s on ${built.threads} thread(s)`);
+              logger.log(`Read models built from ${built.events} events (${built.contracts} contracts) in ${seconds} s`);
             }
             return built;
           },
         }),
     },
-    { provide: SqliteContractReadModels, inject: [ContractTables], useFactory: (tables: ContractTables) => new SqliteContractReadModels(tables) },
+    {
+      provide: STATES,
+      inject: [EVENT_STORE, { token: ContractStates, optional: true }],
+      useFactory: (store: EventStore, states: ContractStates | undefined) => states ?? new StreamContractStates(store),
+    },
+    {
+      provide: SqliteContractReadModels,
+      inject: [ContractTables, STATES],
+      useFactory: (tables: ContractTables, states: ContractStates) => new SqliteContractReadModels(tables, states),
+    },
     {
       provide: SnapshotRefresher,
       // The service's clock (PlatformModule, global); a module on its own uses a clock of its own.
-      inject: [SqliteContractReadModels, ProjectionRunner, { token: Clock, optional: true }],
-      useFactory: (readModels: SqliteContractReadModels, runner: ProjectionRunner, clock: Clock | undefined) => {
+      inject: [SqliteContractReadModels, ProjectionRunner, STATES, { token: Clock, optional: true }],
+      useFactory: (readModels: SqliteContractReadModels, runner: ProjectionRunner, states: ContractStates, clock: Clock | undefined) => {
         const c = clock ?? new Clock();
-        return new SnapshotRefresher(readModels, () => c.today(), { logger, ready: () => runner.isCaughtUp() });
+        // The figures of every contract are computed from their folded states: wait for the cache of them too.
+        return new SnapshotRefresher(readModels, () => c.today(), { logger, ready: () => runner.isCaughtUp() && states.isWarm() });
       },
     },
     { provide: ContractReadModels, useExisting: SqliteContractReadModels },

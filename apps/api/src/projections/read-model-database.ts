@@ -11,7 +11,7 @@ export const READ_MODELS_FILE = 'read-models.sqlite';
  * or the meaning of a column changes: a file of another version is emptied on open, and the
  * projections rebuild it from position 0 (a read model is derived data, never migrated).
  */
-export const READ_MODEL_SCHEMA_VERSION = 3;
+export const READ_MODEL_SCHEMA_VERSION = 4;
 
 export type ReadModelSynchronous = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
 
@@ -35,7 +35,7 @@ export interface ReadModelDatabaseOptions {
   cacheKiB?: number;
 }
 
-const TABLES = ['checkpoints', 'catalogues', 'contracts', 'contract_headers', 'contributions', 'integration_events'] as const;
+const TABLES = ['checkpoints', 'contracts', 'integration_events'] as const;
 
 /** Indexes only the queries use: a rebuild creates them once, after the bulk load. */
 const SECONDARY_INDEXES = `
@@ -51,18 +51,9 @@ CREATE TABLE checkpoints (
   position   TEXT NOT NULL
 ) WITHOUT ROWID;
 
--- Catalogue versions as copied into the contract events, stored once and referenced by key
--- from the contracts' state (a version is about 4 kB; every contract carries one or more).
-CREATE TABLE catalogues (
-  key          TEXT PRIMARY KEY,
-  catalogue_id TEXT NOT NULL,
-  version      TEXT NOT NULL,
-  body         TEXT NOT NULL
-) WITHOUT ROWID;
-
--- One row per contract: the indexed columns, revision, position, and a status snapshot for the
--- portfolio as of snapshot_as_of (NULL after every change; refreshed at query time for the date
--- asked). Kept small: it is rewritten by every event of its contract.
+-- One row per contract: the indexed columns, revision, position, and a snapshot of its figures
+-- as of snapshot_as_of (NULL after every change; computed from the contract's folded stream for
+-- the date asked, see SqliteContractReadModels). Kept small: every event of its contract rewrites it.
 CREATE TABLE contracts (
   contract_id         TEXT PRIMARY KEY,
   municipality        TEXT NOT NULL,
@@ -87,22 +78,6 @@ CREATE TABLE contracts (
   committed_cents     INTEGER,
   verified_cents      INTEGER,
   awaiting_agreement  INTEGER
-);
-
--- The folded state without its contributions (JSON); rewritten only when it changes.
-CREATE TABLE contract_headers (
-  contract_id TEXT PRIMARY KEY,
-  header      TEXT NOT NULL
-);
-
--- The contributions of the folded state, one row each, so that an event rewrites one small row
--- rather than the whole state of its contract. A rowid table (not WITHOUT ROWID): bodies of about
--- 400 bytes make a clustered B-tree split and rebalance on every write (measured: upserts 3x slower).
-CREATE TABLE contributions (
-  contract_id     TEXT NOT NULL,
-  contribution_id TEXT NOT NULL,
-  body            TEXT NOT NULL,
-  PRIMARY KEY (contract_id, contribution_id)
 );
 
 -- The public integration events (the store's integration-* streams), for the SSE feed and the
@@ -229,16 +204,7 @@ export class ReadModelDatabase {
 export function dumpReadModels(db: Database.Database): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {};
   for (const table of TABLES) {
-    const key =
-      table === 'checkpoints'
-        ? 'projection'
-        : table === 'catalogues'
-          ? 'key'
-          : table === 'contracts' || table === 'contract_headers'
-            ? 'contract_id'
-            : table === 'integration_events'
-              ? 'position'
-              : 'contract_id, contribution_id';
+    const key = table === 'checkpoints' ? 'projection' : table === 'contracts' ? 'contract_id' : 'position';
     out[table] = db.prepare(`SELECT * FROM ${table} ORDER BY ${key}`).all();
   }
   out['user_version'] = [db.pragma('user_version', { simple: true })];

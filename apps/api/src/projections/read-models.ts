@@ -4,6 +4,8 @@
  * (file `read-models.sqlite` in SROI_DATA_DIR); implementations live beside this file.
  */
 
+import type { RegisteredContract } from '@sroi/domain';
+
 export type ObligationStatus = 'on-track' | 'behind' | 'met' | 'not-met';
 
 /** One contract as the portfolio lists it; figures as of the date in `asOf`. */
@@ -57,8 +59,25 @@ export interface PortfolioPage {
 
 /** Read side of contracts. Figures are as of `today` (the caller passes the date: no clock reads in queries). */
 export abstract class ContractReadModels {
-  abstract summary(contractId: string, today: string): ContractSummary | null;
-  abstract portfolio(query: PortfolioQuery, today: string): PortfolioPage;
+  abstract summary(contractId: string, today: string): Promise<ContractSummary | null>;
+  abstract portfolio(query: PortfolioQuery, today: string): Promise<PortfolioPage>;
+}
+
+/**
+ * Where the read models get a contract's folded state to compute its figures from: the domain's
+ * fold of the contract's own stream up to a revision. The read models keep only what they index
+ * (a contract's identity, period, revision and a snapshot of its figures); the state itself is
+ * the write side's, which caches it (see ContractRepository).
+ */
+export abstract class ContractStates {
+  /** The state after the event at `revision` when it is at hand without I/O (a cache), else undefined. */
+  abstract peek(contractId: string, revision: number): RegisteredContract | undefined;
+  /** The state after the event at `revision` of the contract's stream; null when the stream holds no such event. */
+  abstract stateAt(contractId: string, revision: number): Promise<RegisteredContract | null>;
+  /** Whether the states are at hand (a cache filled at start-up); until then, computing many figures is better left for later. */
+  isWarm(): boolean {
+    return true;
+  }
 }
 
 /** How far the projections have come, so that a client can wait for its own write (`?minPosition=`). */

@@ -1,51 +1,24 @@
 import Database from 'better-sqlite3';
 import { SCHEMA_VERSION, SqliteEventStore, type EventStore, type JsonObject, type JsonValue, type RecordedEvent } from '@sroi/event-store';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { PUBLIC_EVENT_TYPES } from '@sroi/integration-events';
 import { municipalityKey } from '../integration/integration-log';
 import { INTEGRATION_STREAM_PREFIX } from '../integration/integration-streams';
 import { IntegrationLogProjection } from '../integration/integration-log-projection';
-import { CONTRACT_STREAM_PREFIX, MalformedContractEventError } from './contract-events';
-import { ContractProjection } from './contract-projection';
-import { ContractTables } from './contract-tables';
+import { CONTRACT_STREAM_PREFIX, contractEventCheckSql, contractIdOf, decodeContractEvent, MalformedContractEventError } from './contract-events';
+import { ContractProjection, newRow, ROW_EVENT_TYPES } from './contract-projection';
+import { ContractTables, type NewContractRow } from './contract-tables';
 import { commitBatch } from './projection-runner';
 import { ReadModelDatabase } from './read-model-database';
 
 export interface RebuildOptions {
-  /**
-   * Events per transaction, about. Default 500 read stream by stream (SQLite engine), where a batch
-   * is rounded up to whole streams (to 4 × this at most); 5,000 in log order, where a contract's
-   * rows are written once per batch however many of its events it holds. Memory grows with it.
-   */
+  /** Events per transaction when the log is read event by event (another engine than SQLite). Default 5,000. Memory grows with it. */
   batchSize?: number;
-  /**
-   * Contracts whose folded header stays in memory between batches (LRU). Default 64 when the log
-   * is read stream by stream (SQLite engine), else 2,000: with contracts interleaved in the log, a
-   * small cache re-reads and re-parses most headers at every batch; a large one costs memory.
-   * Memory is bounded by this and the batch size, never by the log.
-   */
-  cacheSize?: number;
-  /**
-   * Threads that build at once (SQLite engine only): worker threads that build the contract rows,
-   * each into a file of its own, merged at the end; while the calling thread copies the
-   * integration log, it counts as one of them. 1: the calling thread builds everything. Default:
-   * the cores available, two at most.
-   */
-  workers?: number;
-  /** Events in the log from which the workers are used (starting threads costs more below). Default 200,000. */
-  parallelFrom?: number;
-  /**
-   * Old-generation heap of each worker, in MB. Default 96. A part that needs more (one huge
-   * contract) stops its thread, and the rebuild then runs on the calling thread alone.
-   */
-  workerHeapMb?: number;
   /** Called after each committed batch. */
   onProgress?: (progress: { events: number; position: bigint }) => void;
-  /** Stops the build between two batches (each worker thread after its current one): it then rejects with {@link RebuildAbortedError}. */
+  /** Stops the build between two batches: it then rejects with {@link RebuildAbortedError}. */
   signal?: AbortSignal;
 }
 
@@ -68,8 +41,6 @@ export interface RebuildResult {
   /** Checkpoint of the rebuilt read models: the last event read, or null for an empty store. */
   position: bigint | null;
   contracts: number;
-  /** Threads that built the rows: 1, or in a parallel rebuild the worker threads, and the calling thread when it copied an integration log. */
-  threads: number;
   elapsedMs: number;
 }
 
@@ -84,28 +55,27 @@ export class ReadModelsInUseError extends Error {
 
 /**
  * Rebuilds the read models from position 0 of the store into a NEW file beside `file`, with the
- * same projections and the same per-batch transaction (events + checkpoint) as live processing,
- * then swaps it in atomically (rename). The live file is never touched while building; the swap
- * refuses, with {@link ReadModelsInUseError}, while another process has the file open.
+ * same projections as live processing, then swaps it in atomically (rename). The live file is
+ * never touched while building; the swap refuses, with {@link ReadModelsInUseError}, while
+ * another process has the file open.
  */
 export async function rebuildReadModels(store: EventStore, file: string, options: RebuildOptions = {}): Promise<RebuildResult> {
   const started = performance.now();
   const target = resolve(file);
   const building = `${target}.rebuild-${process.pid}`;
   removeDatabase(building);
-  // Read in stream order (SQLite engine), rows are written in key order; in log order, all over the file.
-  const byStream = store instanceof SqliteEventStore ? openByStream(store.path) : null;
+  const storeFile = store instanceof SqliteEventStore ? openStoreFile(store.path) : null;
   let database: ReadModelDatabase;
   try {
     // Durability comes from the fsync before the swap: while building, a crash just loses the new file.
-    database = new ReadModelDatabase(building, { synchronous: 'OFF', mode: 'building', cacheKiB: byStream ? SMALL_CACHE_KIB : undefined });
+    database = new ReadModelDatabase(building, { synchronous: 'OFF', mode: 'building', cacheKiB: storeFile ? SMALL_CACHE_KIB : undefined });
   } catch (error) {
-    byStream?.close();
+    storeFile?.close();
     throw error;
   }
   let built: Omit<RebuildResult, 'elapsedMs'>;
   try {
-    built = await buildInto(store, database, byStream, `${building}.part`, options);
+    built = await buildInto(store, database, storeFile, options);
     database.finishBuilding();
   } catch (error) {
     database.close();
@@ -126,120 +96,55 @@ export async function rebuildReadModels(store: EventStore, file: string, options
 /**
  * The live service's fast start: when the read models are new (no checkpoint, no row) and the store
  * is the SQLite engine holding at least `from` events (default 100,000), builds them in place the
- * way a rebuild does (stream by stream, in worker threads) rather than event by event in log order,
- * and returns what it built; null when it does not apply. Rows without a checkpoint (a build the
- * process was killed in) are deleted first. On failure nothing of it stays (the
- * tables are emptied) and the error is thrown: the caller then catches up event by event, which
- * reports a bad event precisely.
+ * way a rebuild does, and returns what it built; null when it does not apply. Rows without a
+ * checkpoint (a build the process was killed in) are deleted first. On failure nothing of it stays
+ * (the tables are emptied) and the error is thrown: the caller then catches up event by event,
+ * which reports a bad event at its place in the log.
  */
 export async function buildNewReadModels(store: EventStore, database: ReadModelDatabase, options: RebuildOptions & { from?: number } = {}): Promise<Omit<RebuildResult, 'elapsedMs'> | null> {
   if (!(store instanceof SqliteEventStore)) return null;
   // Every live commit writes the checkpoints with its rows: rows without one are what a build
-  // stopped by a crash left behind (its part files too). Start that over.
-  if (database.checkpoint('contracts') === null && database.checkpoint('integration-log') === null) {
-    if (!database.isEmpty()) database.clear();
-    removeStaleParts(database.path);
-  }
+  // stopped by a crash left behind. Start that over.
+  if (database.checkpoint('contracts') === null && database.checkpoint('integration-log') === null && !database.isEmpty()) database.clear();
   if (!database.isEmpty()) return null;
-  const byStream = openByStream(store.path);
-  if (!byStream) return null;
-  if (byStream.total < (options.from ?? 100_000)) {
-    byStream.close();
-    return null;
-  }
+  const storeFile = openStoreFile(store.path);
+  if (!storeFile) return null;
   try {
-    return await buildInto(store, database, byStream, `${database.path}.build-${process.pid}.part`, options);
+    if (storeFile.total < (options.from ?? 100_000)) return null;
+    return await buildInto(store, database, storeFile, options);
   } catch (error) {
     database.clear();
     throw error;
+  } finally {
+    storeFile.close();
   }
 }
 
 /**
- * Builds the read models of `store` from position 0 into `database`, which holds none yet: stream by
- * stream (and the contracts in worker threads, see {@link RebuildOptions.workers}) when `byStream`
- * reads the SQLite engine's file, else in log order through `readAll`. Part files are named
- * `<partPrefix>-<n>`. Ends with every projection's checkpoint at the last position read.
+ * Builds the read models of `store` from position 0 into `database`, which holds none yet: from
+ * the SQLite engine's file directly when `storeFile` reads it (see {@link buildContracts}), else
+ * event by event in log order through `readAll`. Ends with every projection's checkpoint at the
+ * last position read.
  */
-async function buildInto(store: EventStore, database: ReadModelDatabase, byStream: ByStream | null, partPrefix: string, options: RebuildOptions): Promise<Omit<RebuildResult, 'elapsedMs'>> {
+async function buildInto(store: EventStore, database: ReadModelDatabase, storeFile: StoreFile | null, options: RebuildOptions): Promise<Omit<RebuildResult, 'elapsedMs'>> {
   throwIfAborted(options.signal);
   let events = 0;
   let position: bigint | null = null;
-  let threads = 1;
-  // In log order each batch touches contracts all over: larger batches write each one less often.
-  const batchSize = options.batchSize ?? (byStream ? 500 : 5_000);
-  // In stream order a contract spans two batches at most: a small cache is enough.
-  const projection = new ContractProjection(new ContractTables(database), { cacheSize: options.cacheSize ?? (byStream ? 64 : 2_000) });
-  const projections = [projection, new IntegrationLogProjection(database.db)];
-  if (byStream) {
-    try {
-      position = byStream.head;
+  const projections = [new ContractProjection(new ContractTables(database)), new IntegrationLogProjection(database.db)];
+  if (storeFile) {
+    position = storeFile.head;
+    const head = storeFile.head;
+    if (head !== null) {
       let done = 0;
-      const progress = (n: number, at: bigint): void => options.onProgress?.({ events: Math.min((done += n), byStream.total), position: at });
-      const head = byStream.head;
-      if (head !== null) {
-        const applyInBatches = async (range: StreamRange): Promise<void> => {
-          for await (const batch of byStream.batches(batchSize, range)) {
-            throwIfAborted(options.signal);
-            commitBatch(database, projections, batch, head);
-            progress(batch.length, batch[batch.length - 1].position);
-          }
-        };
-        const threadCount = threadsFor(byStream.total, options);
-        let inParallel = threadCount > 1;
-        if (inParallel) {
-          // Each range of contract streams is built in a worker thread into a file of its own;
-          // the files are then merged here, SQLite to SQLite. While this thread copies the
-          // integration log, one worker less builds: the threads then never outnumber the cores
-          // (three threads on two took as long as two), and the peak memory is that of two.
-          const copying = byStream.holds(byStream.integrationRange);
-          const parts = byStream.contractRanges(copying ? threadCount - 1 : threadCount);
-          const jobs: PartJob[] = parts.map((range, i) => ({ storePath: byStream.path, file: `${partPrefix}-${i}`, range, head, batchSize }));
-          const stop = new AbortController();
-          const onAbort = (): void => stop.abort();
-          options.signal?.addEventListener('abort', onAbort, { once: true });
-          try {
-            const built = runInWorkers(jobs, options.workerHeapMb ?? WORKER_HEAP_MB, progress, stop.signal);
-            built.catch(() => undefined); // awaited below, after the copy
-            try {
-              // Meanwhile SQLite copies the integration log on this thread.
-              await copyIntegrationEvents(database, byStream, head, progress, options.signal);
-            } catch (error) {
-              stop.abort();
-              await built.catch(() => undefined);
-              throw error;
-            }
-            await built;
-            throwIfAborted(options.signal);
-            mergeParts(database, jobs);
-            threads = jobs.length + (copying ? 1 : 0);
-          } catch (error) {
-            throwIfAborted(options.signal);
-            // A contract too large for a thread's bounded heap: build the contracts on this thread instead.
-            if ((error as { code?: string }).code !== 'ERR_WORKER_OUT_OF_MEMORY') throw error;
-            inParallel = false;
-          } finally {
-            options.signal?.removeEventListener('abort', onAbort);
-            for (const job of jobs) removeDatabase(job.file);
-          }
-          if (!inParallel) {
-            done = Number(database.db.prepare('SELECT count(*) FROM integration_events').pluck().get());
-            await applyInBatches(prefixRange(CONTRACT_STREAM_PREFIX));
-          }
-        } else {
-          // Contract by contract: each one's rows are written once, in key order.
-          await applyInBatches(prefixRange(CONTRACT_STREAM_PREFIX));
-          await copyIntegrationEvents(database, byStream, head, progress, options.signal);
-        }
-        // The checkpoint is the head even when the log holds no contract event after the last batch.
-        database.transaction(() => projections.forEach((p) => database.saveCheckpoint(p.name, head)));
-      }
-      events = byStream.total;
-    } finally {
-      byStream.close();
+      const progress = (n: number, at: bigint): void => options.onProgress?.({ events: Math.min((done += n), storeFile.total), position: at });
+      await buildContracts(database, storeFile, head, progress, options.signal);
+      await copyIntegrationEvents(database, storeFile, head, progress, options.signal);
+      // The checkpoint is the head even when the log's last events are neither.
+      database.transaction(() => projections.forEach((p) => database.saveCheckpoint(p.name, head)));
     }
+    events = storeFile.total;
   } else {
-    for await (const batch of readInBatches(store, batchSize)) {
+    for await (const batch of readInBatches(store, options.batchSize ?? 5_000)) {
       throwIfAborted(options.signal);
       const last = batch[batch.length - 1].position;
       commitBatch(database, projections, batch, last);
@@ -249,32 +154,26 @@ async function buildInto(store: EventStore, database: ReadModelDatabase, byStrea
     }
   }
   const contracts = (database.db.prepare('SELECT count(*) AS n FROM contracts').get() as { n: number }).n;
-  return { events, position, contracts, threads };
+  return { events, position, contracts };
 }
 
-/**
- * SQLite page cache of each connection of a rebuild, in KiB. The rebuild reads and writes in key
- * order, so a larger cache buys nothing (measured) and costs memory in each thread.
- */
+/** SQLite page cache of each connection of a rebuild, in KiB: it reads and writes in key order, so more buys nothing. */
 const SMALL_CACHE_KIB = 2_048;
 
 /** A range of stream ids: [from, to). */
 type StreamRange = readonly [from: string, to: string];
 
-interface ByStream {
+/** The SQLite engine's file, read on a connection of the rebuild's own, up to the head it had when opened. */
+interface StoreFile {
   path: string;
+  /** The read-only connection (its TEMP tables are the rebuild's scratch space). */
+  db: Database.Database;
   /** Position of the last event of the log when the rebuild started: the checkpoint it ends at. */
   head: bigint | null;
-  /** Events of $all up to `head` (contract events and the others, which the projection skips). */
+  /** Events of $all up to `head`. */
   total: number;
-  /** The integration streams. */
-  integrationRange: StreamRange;
-  /** The contract streams in at most `parts` ranges of about as many events each (whole streams). */
-  contractRanges(parts: number): StreamRange[];
-  /** Whether the range holds an event up to `head`. */
+  /** Whether the streams of `range` hold an event up to `head`. */
   holds(range: StreamRange): boolean;
-  /** The events up to `head` of the streams in `range`, stream by stream, each stream in revision order. */
-  batches(size: number, range: StreamRange): AsyncGenerator<RecordedEvent[]>;
   close(): void;
 }
 
@@ -283,91 +182,26 @@ function prefixRange(prefix: string): StreamRange {
   return [prefix, prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)];
 }
 
-/**
- * The SQLite engine's file read in STREAM order (its `events_by_stream` index) rather than in log
- * order, on a connection of our own. The contract projection's result does not depend on how the
- * streams interleave (each contract is folded from its own stream), so this gives the same rows,
- * while each contract's events arrive together: its header and contributions are then written
- * once, in key order, instead of once per batch all over the file (a log-order rebuild of 1M
- * events spent most of its time in random B-tree reads and writes). Only events up to `head`
- * (default: the head at start) are read, so a rebuild is a consistent prefix of the log. Null
- * when the file's schema is not the one this knows (the caller then reads `$all`).
- */
-function openByStream(path: string, atHead?: bigint): ByStream | null {
-  const db = new Database(path, { fileMustExist: true });
+/** The store's file, or null when its schema is not the one this knows (the caller then reads `$all`). */
+function openStoreFile(path: string): StoreFile | null {
+  const db = new Database(path, { fileMustExist: true, readonly: true });
   try {
-    db.pragma('query_only = ON');
     db.pragma(`cache_size = -${SMALL_CACHE_KIB}`);
     db.defaultSafeIntegers(true);
     if (SCHEMA_VERSION !== 1 || Number(db.pragma('user_version', { simple: true })) !== 1) {
       db.close();
       return null;
     }
-    const head = atHead ?? (db.prepare('SELECT max(position) FROM events').pluck().get() as bigint | null) ?? null;
-    // One statement (one snapshot). A bare count(*) scans the smallest index; `position <= head`
-    // would scan the whole table (measured on 1M events: 40 against 220 ms), and the events
-    // appended since `head` are few.
-    const total =
-      head === null || atHead !== undefined
-        ? 0
-        : Number(db.prepare('SELECT (SELECT count(*) FROM events) - (SELECT count(*) FROM events WHERE position > ?)').pluck().get(head) as bigint);
-    const contracts = prefixRange(CONTRACT_STREAM_PREFIX);
-    const select = db
-      .prepare(
-        `SELECT position, stream_id, revision, event_id, type, data, metadata, recorded_at FROM events
-         WHERE stream_id >= ? AND stream_id < ? AND position <= ? ORDER BY stream_id, revision`,
-      )
-      .raw(true);
+    // One read transaction for the whole build: every statement sees the log as it was at `head`.
+    db.exec('BEGIN');
+    const head = (db.prepare('SELECT max(position) FROM events').pluck().get() as bigint | null) ?? null;
+    const total = head === null ? 0 : Number(db.prepare('SELECT count(*) FROM events').pluck().get() as bigint);
     return {
       path,
+      db,
       head,
       total,
-      integrationRange: prefixRange(INTEGRATION_STREAM_PREFIX),
-      contractRanges(parts: number): StreamRange[] {
-        if (parts <= 1 || head === null) return [contracts];
-        const range = 'stream_id >= ? AND stream_id < ? AND position <= ?';
-        const count = Number(db.prepare(`SELECT count(*) FROM events WHERE ${range}`).pluck().get(...contracts, head) as bigint);
-        // The stream of the event at each k/parts of the contract events starts a range (a stream is never split).
-        const at = db.prepare(`SELECT stream_id FROM events WHERE ${range} ORDER BY stream_id, revision LIMIT 1 OFFSET ?`).pluck();
-        const bounds = [contracts[0]];
-        for (let k = 1; k < parts; k++) {
-          const id = at.get(...contracts, head, Math.floor((k * count) / parts)) as string | undefined;
-          if (id !== undefined && id > bounds[bounds.length - 1]) bounds.push(id);
-        }
-        bounds.push(contracts[1]);
-        return bounds.slice(1).map((to, i) => [bounds[i], to] as const);
-      },
       holds: ([from, to]) => head !== null && db.prepare('SELECT 1 FROM events WHERE stream_id >= ? AND stream_id < ? AND position <= ? LIMIT 1').get(from, to, head) !== undefined,
-      async *batches(size: number, [from, to]: StreamRange) {
-        if (head === null) return;
-        const rows = select.iterate(from, to, head) as IterableIterator<StoredRow>;
-        try {
-          // A batch ends at a stream's end (the projection then folds each stream in one go),
-          // unless one stream alone passes 4 × size: memory stays bounded by the batch size.
-          let next: StoredEvent | undefined;
-          for (let done = false; !done; ) {
-            const batch: RecordedEvent[] = next ? [next] : [];
-            next = undefined;
-            for (;;) {
-              const r = rows.next();
-              if (r.done) {
-                done = true;
-                break;
-              }
-              const event = toStoredEvent(r.value);
-              if (batch.length >= size && (event.streamId !== batch[batch.length - 1].streamId || batch.length >= 4 * size)) {
-                next = event;
-                break;
-              }
-              batch.push(event);
-            }
-            if (batch.length > 0) yield batch;
-            if (!done) await yieldToEventLoop();
-          }
-        } finally {
-          rows.return?.();
-        }
-      },
       close: () => db.close(),
     };
   } catch (error) {
@@ -376,119 +210,134 @@ function openByStream(path: string, atHead?: bigint): ByStream | null {
   }
 }
 
-/** Old-generation heap of each worker thread, in MB (measured: 1M events need less than half of it). */
-const WORKER_HEAP_MB = 96;
+/** Contract rows written per transaction of a build. */
+const CONTRACTS_PER_TRANSACTION = 2_000;
+
 /**
- * Young generation of each worker thread, in MB. Measured on 1M events, three paired runs: 8 takes
- * the time and CPU of 16 (8.9–9.3 s) with 15–20 MB less peak RSS; 4 takes 15 % more CPU.
+ * The contract rows built from the store's file with SQLite doing the reading. A row depends on
+ * the stream's registration, period changes and closing (few events), and on the revision,
+ * position and recording instant of its last event; the other events are only checked. So:
+ *
+ * 1. one scan of the log (in SQLite, no row comes to JavaScript) marks the events a row depends
+ *    on and those that fail the checks `decodeContractEvent` makes (`contractEventCheckSql`);
+ * 2. the stream index alone gives each contract stream's count, first and last revision and
+ *    last position;
+ * 3. one pass in stream order joins the two and reads the marked events' data: each stream is
+ *    checked (revisions 0..n without a gap, registration first) and its row written with the
+ *    live projection's own functions; a marked event that fails the checks stops the build,
+ *    named as the live projection names it.
+ *
+ * Memory is bounded by the transaction size, not by the log: the marks are a TEMP table of SQLite's.
  */
-const WORKER_YOUNG_MB = 8;
-
-/** Threads that build at once: one per core (two at most), for a log large enough to pay for the threads. */
-function threadsFor(events: number, options: RebuildOptions): number {
-  const workers = options.workers ?? Math.min(2, availableParallelism());
-  return workers > 1 && events >= (options.parallelFrom ?? 200_000) ? workers : 1;
-}
-
-/** A part of a parallel rebuild: the contract rows of a range of contract streams, into a file of its own. */
-interface PartJob {
-  storePath: string;
-  file: string;
-  range: StreamRange;
-  head: bigint;
-  batchSize: number;
-}
-
-/** A part as its thread receives it: with the flag (an Int32Array's buffer) that, set to 1, stops it after its batch. */
-interface PartThreadData extends PartJob {
-  stop: SharedArrayBuffer;
-}
-
-type PartMessage = { progress: number; position: bigint } | { done: true } | { failed: { name: string; message: string } };
-
-async function buildPart(job: PartThreadData, onBatch: (events: number, position: bigint) => void): Promise<void> {
-  const reader = openByStream(job.storePath, job.head);
-  if (!reader) throw new Error(`${job.storePath}: not an event store file of schema version ${SCHEMA_VERSION}`);
+async function buildContracts(
+  database: ReadModelDatabase,
+  file: StoreFile,
+  head: bigint,
+  onBatch: (events: number, position: bigint) => void,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const [from, to] = prefixRange(CONTRACT_STREAM_PREFIX);
+  const db = file.db;
+  const range = { from, to, head };
+  const rowTypes = ROW_EVENT_TYPES.map((t) => `'${t}'`).join(', ');
+  db.exec(`CREATE TEMP TABLE rebuild_marks (stream_id TEXT NOT NULL, revision INTEGER NOT NULL, position INTEGER NOT NULL, PRIMARY KEY (stream_id, revision)) WITHOUT ROWID;
+    CREATE TEMP TABLE rebuild_streams (stream_id TEXT PRIMARY KEY, events INTEGER NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL, last_position INTEGER NOT NULL) WITHOUT ROWID;`);
   try {
-    const database = new ReadModelDatabase(job.file, { synchronous: 'OFF', mode: 'building', cacheKiB: SMALL_CACHE_KIB });
-    try {
-      const projection = new ContractProjection(new ContractTables(database), { cacheSize: 64 });
-      const stop = new Int32Array(job.stop);
-      for await (const batch of reader.batches(job.batchSize, job.range)) {
-        if (Atomics.load(stop, 0) === 1) throw new RebuildAbortedError();
-        commitBatch(database, [projection], batch, job.head);
-        onBatch(batch.length, batch[batch.length - 1].position);
+    // `+stream_id`: a scan of the table in log order, not a walk of the stream index.
+    db.prepare(
+      `INSERT INTO temp.rebuild_marks SELECT stream_id, revision, position FROM events
+       WHERE +stream_id >= @from AND +stream_id < @to AND position <= @head AND (type IN (${rowTypes}) OR NOT (${contractEventCheckSql()}))`,
+    ).run(range);
+    throwIfAborted(signal);
+    await yieldToEventLoop();
+    db.prepare(
+      `INSERT INTO temp.rebuild_streams SELECT stream_id, count(*), min(revision), max(revision), max(position) FROM events
+       WHERE stream_id >= @from AND stream_id < @to AND position <= @head GROUP BY stream_id`,
+    ).run(range);
+    throwIfAborted(signal);
+    await yieldToEventLoop();
+    // A row per stream with no marked event, else a row per marked event, in stream and revision order.
+    const rows = db
+      .prepare(
+        `SELECT s.stream_id, s.events, s.first, s.last, s.last_position, l.recorded_at,
+                e.position, e.revision, e.event_id, e.type, e.data, e.metadata, e.recorded_at
+         FROM temp.rebuild_streams s JOIN events l ON l.position = s.last_position
+         LEFT JOIN temp.rebuild_marks m ON m.stream_id = s.stream_id LEFT JOIN events e ON e.position = m.position
+         ORDER BY s.stream_id, m.revision`,
+      )
+      .raw(true);
+    const tables = new ContractTables(database);
+    const eventAt = db.prepare('SELECT position, stream_id, revision, event_id, type, data, metadata, recorded_at FROM events WHERE stream_id = ? AND revision = ?').raw(true);
+    /** The stored event at a revision of a stream (for an error about it); only parsed when it is JSON. */
+    const recordAt = (streamId: string, revision: bigint): Pick<RecordedEvent, 'streamId' | 'revision' | 'position' | 'type'> => {
+      const r = eventAt.get(streamId, revision) as StoredRow;
+      return { streamId: r[1], revision: r[2], position: r[0], type: r[4] };
+    };
+    let batch: NewContractRow[] = [];
+    let batchEvents = 0;
+    let lastPosition = 0n;
+    const flush = async (): Promise<void> => {
+      const written = batch;
+      database.transaction(() => written.forEach((row) => tables.insertContract(row)));
+      onBatch(batchEvents, lastPosition);
+      batch = [];
+      batchEvents = 0;
+      throwIfAborted(signal);
+      await yieldToEventLoop();
+    };
+    let stream: StreamRow | null = null;
+    let row: NewContractRow | null = null;
+    const endStream = (): void => {
+      const s = stream as StreamRow;
+      if (!row) throw new MalformedContractEventError(recordAt(s.streamId, 0n), 'the first event of a contract stream must be ContractRegistered');
+      batch.push({ ...row, revision: Number(s.last), position: String(s.lastPosition), updatedAt: s.lastRecordedAt });
+      batchEvents += Number(s.events);
+      lastPosition = s.lastPosition;
+    };
+    // The iterator holds the store's connection; the rows are written on the read models' own.
+    for (const r of rows.iterate(range) as IterableIterator<JoinedRow>) {
+      if (stream === null || r[0] !== stream.streamId) {
+        if (stream !== null) {
+          endStream();
+          if (batch.length >= CONTRACTS_PER_TRANSACTION) await flush();
+        }
+        stream = { streamId: r[0], events: r[1], first: r[2], last: r[3], lastPosition: r[4], lastRecordedAt: r[5] };
+        row = null;
+        if (stream.first !== 0n) throw new MalformedContractEventError(recordAt(stream.streamId, stream.first), 'the projection holds no earlier event of this stream (expected revision 0)');
+        if (stream.events !== stream.last + 1n) {
+          const gap = db.prepare('SELECT a.revision + 1 FROM events a WHERE a.stream_id = ? AND a.revision < ? AND NOT EXISTS (SELECT 1 FROM events b WHERE b.stream_id = a.stream_id AND b.revision = a.revision + 1) ORDER BY a.revision LIMIT 1').pluck().get(stream.streamId, stream.last) as bigint;
+          const after = db.prepare('SELECT min(revision) FROM events WHERE stream_id = ? AND revision > ?').pluck().get(stream.streamId, gap) as bigint;
+          throw new MalformedContractEventError(recordAt(stream.streamId, after), `expected revision ${gap} of the stream next`);
+        }
       }
-    } finally {
-      database.close();
+      if (r[6] === null) continue; // no marked event: endStream says what is missing
+      const recorded = new StoredEvent(r[0], r[7] as bigint, r[6], r[8] as string, r[9] as string, r[10] as string, r[11] as string, r[12] as string);
+      const event = decodeContractEvent(recorded);
+      if (recorded.revision === 0n) row = newRow(contractIdOf(recorded.streamId), recorded, event);
+      else if (!row) throw new MalformedContractEventError(recordAt(recorded.streamId, 0n), 'the first event of a contract stream must be ContractRegistered');
+      else if (event.type === 'ContractRegistered') throw new MalformedContractEventError(recorded, 'the contract is registered already');
+      else if (event.type === 'ContractPeriodChanged') row.endDate = event.data.endDate;
+      else if (event.type === 'ContractClosed') row.closed = 1;
     }
+    if (stream !== null) endStream();
+    if (batch.length > 0) await flush();
   } finally {
-    reader.close();
+    db.exec('DROP TABLE IF EXISTS temp.rebuild_marks; DROP TABLE IF EXISTS temp.rebuild_streams');
   }
 }
 
-/**
- * Runs each job in a worker thread on this module (see the end of the file). From TypeScript
- * sources (the tests), the threads compile them with @swc-node/register, as `npm run` scripts do;
- * `npm run rebuild` runs the built JavaScript. The first failure stops every thread.
- */
-async function runInWorkers(jobs: readonly PartJob[], heapMb: number, onBatch: (events: number, position: bigint) => void, signal: AbortSignal): Promise<void> {
-  const fromSource = __filename.endsWith('.ts');
-  // Built, this module is in a bundle: the rebuild's own (dist/apps/api/rebuild.js) is the one to
-  // load, also from the service's (main.js), which would start a whole service in each thread.
-  const script = fromSource ? __filename : join(__dirname, 'rebuild.js');
-  const workers: Worker[] = [];
-  const exited: Promise<void>[] = [];
-  const stop = new SharedArrayBuffer(4);
-  const results = jobs.map((job) => {
-    const worker = new Worker(script, {
-      workerData: { [PART_JOB]: { ...job, stop } satisfies PartThreadData },
-      // Not the process's V8 options (--max-semi-space-size...): a worker refuses them. Profiling passes on.
-      execArgv: fromSource ? ['-r', '@swc-node/register'] : process.execArgv.filter((a) => /^--(cpu-prof|heap-prof|enable-source-maps)/.test(a)),
-      env: fromSource ? { ...process.env, SWC_NODE_PROJECT: process.env['SWC_NODE_PROJECT'] ?? workspaceTsconfig() } : process.env,
-      // A part is streamed in small batches: a bounded heap keeps the thread's memory small (V8
-      // collects sooner instead of growing); a thread that needs more fails with ERR_WORKER_OUT_OF_MEMORY.
-      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB, maxOldGenerationSizeMb: heapMb },
-    });
-    workers.push(worker);
-    exited.push(new Promise<void>((resolveExit) => worker.once('exit', () => resolveExit())));
-    return new Promise<void>((resolvePart, rejectPart) => {
-      worker.on('message', (m: PartMessage) => {
-        if ('progress' in m) onBatch(m.progress, m.position);
-        else if ('done' in m) resolvePart();
-        else rejectPart(Object.assign(new Error(m.failed.message), { name: m.failed.name }));
-      });
-      worker.on('error', rejectPart);
-      worker.on('exit', (code) => rejectPart(new Error(`a rebuild worker stopped (exit code ${code}) before it finished`)));
-    });
-  });
-  const stopped = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('rebuild stopped')), { once: true }));
-  stopped.catch(() => undefined);
-  try {
-    await Promise.race([Promise.all(results), stopped]);
-  } finally {
-    // After success each has ended its work already. After a failure or a stop the others are
-    // asked to stop after their batch, and terminated only when they do not end in time:
-    // terminating a thread inside a better-sqlite3 call can abort the whole process.
-    Atomics.store(new Int32Array(stop), 0, 1);
-    const late = setTimeout(() => workers.forEach((w) => void w.terminate()), WORKER_STOP_MS);
-    await Promise.all(exited);
-    clearTimeout(late);
-    await Promise.allSettled(results);
-  }
+/** A contract stream as the build reads it: count, first and last revision, last position and its recording instant. */
+interface StreamRow {
+  streamId: string;
+  events: bigint;
+  first: bigint;
+  last: bigint;
+  lastPosition: bigint;
+  lastRecordedAt: string;
 }
 
-/** How long the rebuild's threads get to end by themselves once asked to stop (ms). */
-const WORKER_STOP_MS = 5_000;
-
-/** tsconfig.base.json of the workspace this source file is in. */
-function workspaceTsconfig(): string {
-  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    const candidate = join(dir, 'tsconfig.base.json');
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error(`no tsconfig.base.json above ${__dirname}`);
-}
+/** A row of the build's join: the stream's figures, then a marked event (all NULL when it has none). */
+type JoinedRow = [string, bigint, bigint, bigint, bigint, string, bigint | null, bigint | null, string | null, string | null, string | null, string | null, string | null];
 
 /**
  * The integration log (table `integration_events`) copied from the store's integration streams by
@@ -500,16 +349,16 @@ function workspaceTsconfig(): string {
  */
 async function copyIntegrationEvents(
   database: ReadModelDatabase,
-  byStream: ByStream,
+  file: StoreFile,
   head: bigint,
   onBatch: (events: number, position: bigint) => void,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const [from, to] = byStream.integrationRange;
-  if (!byStream.holds(byStream.integrationRange)) return;
+  const [from, to] = prefixRange(INTEGRATION_STREAM_PREFIX);
+  if (!file.holds([from, to])) return;
   const db = database.db;
   db.function('sroi_municipality_key', { deterministic: true }, (m: unknown) => (typeof m === 'string' ? municipalityKey(m) : null));
-  db.prepare('ATTACH DATABASE ? AS store').run(byStream.path);
+  db.prepare('ATTACH DATABASE ? AS store').run(file.path);
   try {
     // `+stream_id`: no index on it, so the rows are read in rowid (log) order.
     const inRange = '+stream_id >= @from AND +stream_id < @to AND position > @after AND position <= @head';
@@ -562,23 +411,6 @@ async function copyIntegrationEvents(
 
 /** Integration events copied per transaction. */
 const INTEGRATION_COPY_CHUNK = 20_000;
-
-/** Copies the contract rows of each part's file into the database (SQLite to SQLite: no JSON is parsed). */
-function mergeParts(database: ReadModelDatabase, jobs: readonly PartJob[]): void {
-  for (const job of jobs) {
-    database.db.prepare('ATTACH DATABASE ? AS part').run(job.file);
-    try {
-      database.transaction(() => {
-        database.db.exec(`INSERT OR IGNORE INTO catalogues SELECT * FROM part.catalogues;
-          INSERT INTO contracts SELECT * FROM part.contracts;
-          INSERT INTO contract_headers SELECT * FROM part.contract_headers;
-          INSERT INTO contributions SELECT * FROM part.contributions;`);
-      });
-    } finally {
-      database.db.exec('DETACH DATABASE part');
-    }
-  }
-}
 
 /**
  * An event as read by the rebuild. `metadata` is parsed on first use: the contract projection reads
@@ -690,44 +522,7 @@ function fsyncFile(path: string): void {
   }
 }
 
-/** Part files of builds into `file` that ended without cleaning up (the process was killed). */
-function removeStaleParts(file: string): void {
-  const dir = dirname(file);
-  const prefix = `${basename(file)}.build-`;
-  for (const name of readdirSync(dir)) if (name.startsWith(prefix) && name.includes('.part-')) rmSync(join(dir, name), { force: true });
-}
-
 function removeDatabase(path: string): void {
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${path}${suffix}`, { force: true });
 }
 
-/** How often a rebuild thread reports its progress (ms). */
-const PROGRESS_MS = 100;
-
-/** The worker thread's side: this module, loaded with a {@link PartJob} as its workerData (last: it uses the whole module). */
-const PART_JOB = 'sroiRebuildPart';
-if (!isMainThread && parentPort && (workerData as Record<string, unknown> | null)?.[PART_JOB]) {
-  const port = parentPort;
-  const post = (message: PartMessage): void => port.postMessage(message);
-  // Progress goes out after the first batch, then every PROGRESS_MS, not after each batch: a
-  // message per batch cost ~2 % of the thread.
-  let unreported = 0;
-  let reportedAt = Number.NEGATIVE_INFINITY;
-  const report = (position: bigint): void => {
-    post({ progress: unreported, position });
-    unreported = 0;
-    reportedAt = performance.now();
-  };
-  let last: bigint | undefined;
-  buildPart((workerData as Record<string, PartThreadData>)[PART_JOB], (events, position) => {
-    unreported += events;
-    last = position;
-    if (performance.now() - reportedAt >= PROGRESS_MS) report(position);
-  }).then(
-    () => {
-      if (unreported > 0 && last !== undefined) report(last);
-      post({ done: true });
-    },
-    (error: unknown) => post({ failed: { name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) } }),
-  );
-}

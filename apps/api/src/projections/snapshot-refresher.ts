@@ -96,7 +96,7 @@ export class SnapshotRefresher {
     let total = 0;
     for (;;) {
       if (this.stopped) return null;
-      const n = this.readModels.refreshSnapshots(today, [], { today }, this.chunkSize);
+      const n = await this.readModels.refreshSnapshots(today, [], { today }, this.chunkSize);
       total += n;
       if (n < this.chunkSize) return total;
       await yieldToEventLoop();

@@ -1,8 +1,9 @@
-import { assertDate, figuresOf, type ContractStatus } from '@sroi/domain';
+import { assertDate, figuresOf, type ContractStatus, type RegisteredContract } from '@sroi/domain';
 import type Database from 'better-sqlite3';
 import type { ContractRow, ContractTables } from './contract-tables';
 import {
   ContractReadModels,
+  ContractStates,
   type ContractSummary,
   type ObligationStatus,
   type PortfolioPage,
@@ -11,6 +12,17 @@ import {
 } from './read-models';
 
 export const MAX_PAGE_SIZE = 200;
+
+/** A contract as the obligation monitor reads it (see SqliteContractReadModels.monitored). */
+export interface MonitoredContract {
+  /** Global position of its last event (decimal). */
+  position: string;
+  /** Recording instant of its last event. */
+  updatedAt: string;
+  closed: boolean;
+  /** Its obligation status on `date`, as of the state the row is at. */
+  statusOn(date: string): ObligationStatus;
+}
 
 const SORT_COLUMNS: Record<PortfolioSort, string> = {
   title: 'title COLLATE NOCASE',
@@ -25,36 +37,65 @@ const SORT_COLUMNS: Record<PortfolioSort, string> = {
 
 const STATUSES: readonly ObligationStatus[] = ['on-track', 'behind', 'met', 'not-met'];
 
+/** Contracts whose states are read from the store at once while refreshing snapshots (memory stays bounded by it). */
+const LOAD_CHUNK = 100;
 /**
- * The contract summary and the portfolio, read from the projection's tables.
+ * Rounds of loading states before a refresh gives up: each round loads what the cache did not
+ * hold, then looks again at the rows, which the projection may have moved meanwhile.
+ */
+const MAX_ROUNDS = 5;
+
+/** The read models moved faster than the figures could be computed (never seen outside a test): the query can be asked again. */
+export class ReadModelsBusyError extends Error {
+  readonly code = 'read-models-busy';
+  constructor() {
+    super('the contracts changed faster than their figures could be computed; try again');
+    this.name = 'ReadModelsBusyError';
+  }
+}
+
+/**
+ * The contract summary and the portfolio, read from the projection's `contracts` table.
  *
  * Figures depend on the date (realised value accrues every day), so they are computed at read time
- * by the domain's `figuresOf` on the stored state as of `today`. Each row keeps a snapshot of its
+ * by the domain's `figuresOf` on the contract's folded stream as of `today`, which
+ * {@link ContractStates} gives (the service's write-side cache). Each row keeps a snapshot of its
  * figures for one date (`snapshot_as_of`), cleared by every change the projection applies: a
- * summary asked again the same day is read from the row, and the portfolio first refreshes, in one
- * transaction, the snapshots of the rows it filters whose date is not `today`, so that filtering
- * by status and sorting by figures run in SQL. The module's SnapshotRefresher refreshes them
- * all in the background when the date changes, so that this is rarely needed.
+ * summary asked again the same day is read from the row, and the portfolio first refreshes the
+ * snapshots of the rows it filters whose date is not `today`, so that filtering by status and
+ * sorting by figures run in SQL. The states are gathered first (awaiting the store for those not
+ * at hand); the snapshots are then written, and the page read, in one synchronous step, so that no
+ * batch of the projection comes between them. The module's SnapshotRefresher refreshes them all
+ * in the background when the date changes, so that this is rarely needed.
  */
 export class SqliteContractReadModels extends ContractReadModels {
   private readonly db: Database.Database;
 
-  constructor(private readonly tables: ContractTables) {
+  constructor(
+    private readonly tables: ContractTables,
+    private readonly states: ContractStates,
+  ) {
     super();
     this.db = tables.database.db;
   }
 
-  summary(contractId: string, today: string): ContractSummary | null {
+  async summary(contractId: string, today: string): Promise<ContractSummary | null> {
     assertDate(today, 'today');
-    const row = this.tables.row(contractId);
-    if (!row) return null;
-    if (row.snapshot_as_of === today) return summaryOf(row);
-    const figures = figuresOf(this.tables.fullState(row), today);
-    this.tables.writeSnapshot(row.contract_id, row.revision, figures);
-    return summaryOf(withFigures(row, figures));
+    const { result } = await this.withFreshSnapshots(
+      today,
+      () => {
+        const row = this.tables.row(contractId);
+        return row && row.snapshot_as_of !== today ? [row] : [];
+      },
+      () => {
+        const row = this.tables.row(contractId);
+        return row ? summaryOf(row) : null;
+      },
+    );
+    return result;
   }
 
-  portfolio(query: PortfolioQuery, today: string): PortfolioPage {
+  async portfolio(query: PortfolioQuery, today: string): Promise<PortfolioPage> {
     assertDate(today, 'today');
     const page = Math.max(1, Math.floor(query.page) || 1);
     const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(query.pageSize) || 1));
@@ -73,36 +114,47 @@ export class SqliteContractReadModels extends ContractReadModels {
       where.push('contractor_kvk = @contractorKvk');
       params['contractorKvk'] = query.contractorKvk;
     }
-    this.refreshSnapshots(today, where, params);
+    const filter = [...where];
     if (query.status !== undefined) {
-      where.push('status = @status');
+      filter.push('status = @status');
       params['status'] = query.status;
     }
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM contracts ${clause}`).get(params) as { n: number }).n;
-    const rows = this.db
-      .prepare(`SELECT * FROM contracts ${clause} ORDER BY ${sort} ${order}, contract_id ${order} LIMIT @limit OFFSET @offset`)
-      .all({ ...params, limit: pageSize, offset: (page - 1) * pageSize }) as ContractRow[];
-    return { items: rows.map(summaryOf), total, page, pageSize };
+    const clause = filter.length ? `WHERE ${filter.join(' AND ')}` : '';
+    const { result } = await this.withFreshSnapshots(
+      today,
+      () => this.staleRows(today, where, params),
+      () => {
+        const total = (this.db.prepare(`SELECT count(*) AS n FROM contracts ${clause}`).get(params) as { n: number }).n;
+        const rows = this.db
+          .prepare(`SELECT * FROM contracts ${clause} ORDER BY ${sort} ${order}, contract_id ${order} LIMIT @limit OFFSET @offset`)
+          .all({ ...params, limit: pageSize, offset: (page - 1) * pageSize }) as ContractRow[];
+        return { items: rows.map(summaryOf), total, page, pageSize };
+      },
+    );
+    return result;
   }
 
   /**
-   * Brings the snapshots of the rows matching `where` (all rows when empty) to `today`, in one
-   * transaction; at most `limit` of them when given (the SnapshotRefresher works in
-   * chunks so as not to hold the event loop). Returns the number of rows refreshed.
+   * Brings the snapshots of the rows matching `where` (all rows when empty) to `today`; at most
+   * `limit` of them when given (the SnapshotRefresher works in chunks so as not to hold the event
+   * loop). Returns the number of stale rows it found (and refreshed, unless they changed meanwhile).
    */
-  refreshSnapshots(today: string, where: string[] = [], params: Record<string, string> = { today }, limit?: number): number {
+  async refreshSnapshots(today: string, where: string[] = [], params: Record<string, string> = { today }, limit?: number): Promise<number> {
     assertDate(today, 'today');
-    const clause = ['snapshot_as_of IS NOT @today', ...where].join(' AND ');
-    const stale = this.db.prepare(`SELECT * FROM contracts WHERE ${clause}${limit === undefined ? '' : ' LIMIT @limit'}`);
-    return this.tables.database.transaction(() => {
-      let n = 0;
-      for (const row of stale.all(limit === undefined ? { ...params, today } : { ...params, today, limit }) as ContractRow[]) {
-        this.tables.writeSnapshot(row.contract_id, row.revision, figuresOf(this.tables.fullState(row), today));
-        n++;
-      }
-      return n;
-    });
+    // A chunk is the rows stale when it starts (those still stale after loading their states): rows
+    // that go stale meanwhile are the next chunk's.
+    let listed: string[] | undefined;
+    await this.withFreshSnapshots(
+      today,
+      () => {
+        if (listed !== undefined) return listed.map((id) => this.tables.row(id)).filter((r): r is ContractRow => r !== undefined && r.snapshot_as_of !== today);
+        const rows = this.staleRows(today, where, params, limit);
+        listed = rows.map((r) => r.contract_id);
+        return rows;
+      },
+      () => undefined,
+    );
+    return listed?.length ?? 0;
   }
 
   // ---- for the obligation monitor (see integration/obligation-monitor)
@@ -112,24 +164,72 @@ export class SqliteContractReadModels extends ContractReadModels {
     return (this.db.prepare('SELECT contract_id FROM contracts WHERE closed = 0 AND contract_id > ? ORDER BY contract_id LIMIT ?').pluck().all(afterId ?? '', limit) as string[]);
   }
 
-  /** Where a contract was last changed (global position, recording instant) and whether it is closed; null when the tables do not hold it. */
-  lastChange(contractId: string): { position: string; updatedAt: string; closed: boolean } | null {
+  /**
+   * A contract as the tables hold it now, for the monitor: where it was last changed, whether it is
+   * closed, and its obligation status on any date, from the day's snapshot when that is of the date
+   * (the SnapshotRefresher brings them to today), else from its folded state at the row's revision
+   * (so that every answer is of one and the same state). Read-only: a background pass over every
+   * contract does not commit a write per row. Null when the tables do not hold the contract.
+   */
+  async monitored(contractId: string): Promise<MonitoredContract | null> {
     const row = this.tables.row(contractId);
-    return row ? { position: row.position, updatedAt: row.updated_at, closed: row.closed === 1 } : null;
+    if (!row) return null;
+    const state = row.closed === 1 ? null : await this.stateOfRow(row);
+    return {
+      position: row.position,
+      updatedAt: row.updated_at,
+      closed: row.closed === 1,
+      statusOn: (date: string): ObligationStatus => {
+        assertDate(date, 'date');
+        if (row.snapshot_as_of === date && row.status !== null) return row.status as ObligationStatus;
+        if (!state) throw new Error(`Read models: the figures of closed contract '${contractId}' are not computed for the monitor`);
+        return figuresOf(state, date).status;
+      },
+    };
+  }
+
+  private staleRows(today: string, where: readonly string[], params: Record<string, string>, limit?: number): ContractRow[] {
+    const clause = ['snapshot_as_of IS NOT @today', ...where].join(' AND ');
+    const stale = this.db.prepare(`SELECT * FROM contracts WHERE ${clause}${limit === undefined ? '' : ' LIMIT @limit'}`);
+    return stale.all(limit === undefined ? { ...params, today } : { ...params, today, limit }) as ContractRow[];
+  }
+
+  /** The folded state at a row's revision: from the cache, or read from the store. */
+  private async stateOfRow(row: ContractRow): Promise<RegisteredContract> {
+    const state = this.states.peek(row.contract_id, row.revision) ?? (await this.states.stateAt(row.contract_id, row.revision));
+    if (!state) throw new Error(`Read models: the store holds no revision ${row.revision} of contract '${row.contract_id}'`);
+    return state;
   }
 
   /**
-   * A contract's obligation status on `date` as the tables hold it now: from its snapshot when that
-   * is of `date` (the SnapshotRefresher brings them to today), else computed from its full state.
-   * Read-only: a background pass over every contract does not commit a write per row (the refresher
-   * writes the snapshots in chunked transactions). Null when the tables do not hold the contract.
+   * Writes the figures for `today` of the rows `stale()` lists, then runs `then`, in one
+   * synchronous step (a transaction when there is anything to write). The states of those rows are
+   * gathered first: those at hand at once, the others awaited from the store, after which the rows
+   * are listed again (the projection may have moved them meanwhile).
    */
-  statusOn(contractId: string, date: string): ObligationStatus | null {
-    assertDate(date, 'date');
-    const row = this.tables.row(contractId);
-    if (!row) return null;
-    if (row.snapshot_as_of === date && row.status !== null) return row.status as ObligationStatus;
-    return figuresOf(this.tables.fullState(row), date).status;
+  private async withFreshSnapshots<T>(today: string, stale: () => ContractRow[], then: () => T): Promise<{ result: T }> {
+    const loaded = new Map<string, { revision: number; state: RegisteredContract }>();
+    const stateOf = (row: ContractRow): RegisteredContract | undefined => {
+      const l = loaded.get(row.contract_id);
+      return l && l.revision === row.revision ? l.state : this.states.peek(row.contract_id, row.revision);
+    };
+    for (let round = 1; ; round++) {
+      const rows = stale();
+      if (rows.length === 0) return { result: then() };
+      const missing = rows.filter((row) => stateOf(row) === undefined);
+      if (missing.length === 0) {
+        return this.tables.database.transaction(() => {
+          for (const row of rows) this.tables.writeSnapshot(row.contract_id, row.revision, figuresOf(stateOf(row) as RegisteredContract, today));
+          return { result: then() };
+        });
+      }
+      if (round === MAX_ROUNDS) throw new ReadModelsBusyError();
+      for (let i = 0; i < missing.length; i += LOAD_CHUNK) {
+        await Promise.all(
+          missing.slice(i, i + LOAD_CHUNK).map(async (row) => loaded.set(row.contract_id, { revision: row.revision, state: await this.stateOfRow(row) })),
+        );
+      }
+    }
   }
 }
 

@@ -3,6 +3,7 @@ import { amsterdamDateOf, OBLIGATION_STATUS_OBSERVED, type ObligationStatus, typ
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { uuidv5 } from '../../platform/ids';
 import { obligationStream, type EventMetadata } from '../../shared/event-codec';
+import type { MonitoredContract } from '../../projections/sqlite-contract-read-models';
 
 /** Namespace of the observations' ids (a fixed random UUID): UUIDv5 of `<contractId>/<asOf>`. */
 export const OBSERVATION_NAMESPACE = '8f3c88e4-1a01-4a83-aec5-22cc3519f29f';
@@ -23,10 +24,8 @@ export function observationEvent(contractId: string, asOf: string, status: Oblig
 export interface MonitoredContracts {
   /** Ids of the contracts not closed, after `afterId` (null: from the first), in id order, at most `limit`. */
   openContractIds(afterId: string | null, limit: number): string[];
-  /** Where the contract was last changed (global position, recording instant), or null when unknown. */
-  lastChange(contractId: string): { position: string; updatedAt: string; closed: boolean } | null;
-  /** Its status on `date` (from the day's figure snapshot when there is one), or null when unknown. */
-  statusOn(contractId: string, date: string): ObligationStatus | null;
+  /** Where the contract was last changed, whether it is closed, and its status on any date (of that one state); null when unknown. */
+  monitored(contractId: string): Promise<MonitoredContract | null>;
 }
 
 /** The read models' progress (ProjectionProgress). */
@@ -234,17 +233,17 @@ export class ObligationMonitor {
   private async check(contractId: string, today: string, runId: string, memo: Map<string, { key: string; status: ObligationStatus | null }>): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       const tail = await this.tail(contractId);
-      // From here to the append, synchronously: the row and both statuses from one state.
-      const change = this.contracts.lastChange(contractId);
+      // The row and both statuses are of one state (the append below is checked against the tail read above).
+      const change = await this.contracts.monitored(contractId);
       if (!change || change.closed) return false;
       const lastDate = tail !== null && tail.position > BigInt(change.position) ? tail.asOf : amsterdamDateOf(change.updatedAt);
       if (lastDate >= today) return false;
       const key = `${change.position}/${lastDate}`;
       const known = memo.get(contractId) ?? this.memo.get(contractId);
-      const then = known?.key === key ? known.status : this.contracts.statusOn(contractId, lastDate);
+      const then = known?.key === key ? known.status : change.statusOn(lastDate);
       memo.set(contractId, { key, status: then });
-      const now = this.contracts.statusOn(contractId, today);
-      if (now === null || now === then) return false;
+      const now = change.statusOn(today);
+      if (now === then) return false;
       try {
         // The same id at the same place (a concurrent pass wrote it just now) is answered as a retry: fine.
         await this.store.appendToStream(obligationStream(contractId), [observationEvent(contractId, today, now, runId)], { expectedRevision: tail === null ? 'no_stream' : tail.revision });

@@ -7,6 +7,7 @@ import { ContractTables } from '../contract-tables';
 import { ProjectionRunner, type ProjectionRunnerOptions } from '../projection-runner';
 import { READ_MODELS_FILE, ReadModelDatabase } from '../read-model-database';
 import { SqliteContractReadModels } from '../sqlite-contract-read-models';
+import { StreamContractStates } from '../stream-contract-states';
 
 export interface ReadModelsFixture {
   file: string;
@@ -32,7 +33,7 @@ export function readModelsIn(dir: string, store: EventStore, options: Projection
     tables,
     projection,
     integrationLog,
-    readModels: new SqliteContractReadModels(tables),
+    readModels: new SqliteContractReadModels(tables, new StreamContractStates(store)),
     runner,
     close: async () => {
       await runner.stop();
