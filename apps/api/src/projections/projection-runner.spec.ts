@@ -1,4 +1,3 @@
-import { readdirSync, writeFileSync } from 'node:fs';
 import { figuresOf, fold, isRegistered } from '@sroi/domain';
 import type { AllSubscription, EventStore, RecordedEvent, SqliteEventStore } from '@sroi/event-store';
 import { contractIdOf, contractStreamId } from './contract-events';

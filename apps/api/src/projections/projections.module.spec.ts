@@ -42,8 +42,8 @@ describe('ProjectionsModule', () => {
     expect(await progress.waitFor(head, 10_000)).toBe(true);
     await eventually(() => health.isReady());
     expect(health.report()).toMatchObject({ state: 'live', caughtUp: true, ready: true, lastAppliedPosition: String(head), lastError: null });
-    expect(readModels.summary('c-1', TODAY)?.status).toBe('on-track');
-    expect(readModels.portfolio({ page: 1, pageSize: 10, municipality: 'Amersfoort' }, TODAY).total).toBe(2);
+    expect((await readModels.summary('c-1', TODAY))?.status).toBe('on-track');
+    expect((await readModels.portfolio({ page: 1, pageSize: 10, municipality: 'Amersfoort' }, TODAY)).total).toBe(2);
 
     await app.close();
     app = undefined;

@@ -2,12 +2,13 @@ import type { EventStore, SqliteEventStore } from '@sroi/event-store';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
 import { READ_MODELS_FILE, ReadModelDatabase, dumpReadModels } from './read-model-database';
 import { rebuildCommand } from './rebuild.main';
 import { ReadModelsInUseError, RebuildAbortedError, rebuildReadModels } from './rebuild';
 import { Ledger, openStore, seedPortfolio, tempDir, TODAY } from './testing/ledger';
-import { caughtUp, readModelsIn } from './testing/read-models.fixture';
+import { contractStreamId } from './contract-events';
+import { caughtUp, eventually, readModelsIn } from './testing/read-models.fixture';
 
 let tmp: ReturnType<typeof tempDir>;
 let store: SqliteEventStore;
@@ -41,10 +42,10 @@ describe('rebuildReadModels', () => {
     await ledger.publishCatalogues();
     await ledger.register('c-0');
     await caughtUp(live.runner, store);
-    live.readModels.portfolio({ page: 1, pageSize: 10 }, '2023-06-01');
+    await live.readModels.portfolio({ page: 1, pageSize: 10 }, '2023-06-01');
     await seedPortfolio(ledger);
     await caughtUp(live.runner, store);
-    live.readModels.portfolio({ page: 1, pageSize: 10, status: 'behind' }, TODAY);
+    await live.readModels.portfolio({ page: 1, pageSize: 10, status: 'behind' }, TODAY);
     await live.close();
     const again = readModelsIn(tmp.dir, store);
     again.runner.start();
@@ -64,12 +65,15 @@ describe('rebuildReadModels', () => {
       try {
         expect(rebuilt.created).toBe(false);
         // Snapshots are a cache of figures per date: bring both to the same date, then compare everything.
-        again.readModels.refreshSnapshots(TODAY);
+        await again.readModels.refreshSnapshots(TODAY);
         const rebuiltReadModels = readModelsIn(rebuiltDir.dir, store);
-        rebuiltReadModels.readModels.refreshSnapshots(TODAY);
+        await rebuiltReadModels.readModels.refreshSnapshots(TODAY);
         await rebuiltReadModels.close();
-        expect(dumpReadModels(rebuilt.db)).toEqual(dumpReadModels(again.database.db));
-        expect(dumpReadModels(rebuilt.db)['contributions']).toHaveLength(9);
+        const rows = dumpReadModels(rebuilt.db);
+        expect(rows).toEqual(dumpReadModels(again.database.db));
+        // What the rows depend on is in them: a changed period, a closing, figures for the date.
+        expect(rows['contracts']).toContainEqual(expect.objectContaining({ contract_id: 'c-1', end_date: '2025-06-30', snapshot_as_of: TODAY }));
+        expect(rows['contracts']).toContainEqual(expect.objectContaining({ contract_id: 'c-3', closed: 1, status: 'not-met' }));
       } finally {
         rebuilt.close();
       }
@@ -117,14 +121,14 @@ describe('rebuildReadModels', () => {
       service.runner.start();
       await caughtUp(service.runner, store);
       await expect(rebuildReadModels(store, service.file)).rejects.toBeInstanceOf(ReadModelsInUseError);
-      expect(service.readModels.summary('c-1', TODAY)?.revision).toBe(0);
+      expect((await service.readModels.summary('c-1', TODAY))?.revision).toBe(0);
       expect(readdirSync(tmp.dir).filter((f) => f.includes('rebuild'))).toEqual([]);
     } finally {
       await service.close();
     }
   });
 
-  it('gives the same rows from another engine (read in log order through readAll) as from SQLite (read stream by stream)', async () => {
+  it('gives the same rows from another engine (read event by event through readAll) as from the SQLite file', async () => {
     await seedPortfolio(ledger);
     const other: EventStore = {
       engine: 'eventstoredb',
@@ -143,26 +147,7 @@ describe('rebuildReadModels', () => {
     expect(rowsOf(byLog)).toEqual(rowsOf(byStream));
   });
 
-  it('builds the same rows in worker threads (contract streams split between them, then merged) as on one thread', async () => {
-    await seedPortfolio(ledger);
-    const oneThread = join(tmp.dir, 'one-thread.sqlite');
-    const inWorkers = join(tmp.dir, 'in-workers.sqlite');
-    const a = await rebuildReadModels(store, oneThread, { workers: 1, parallelFrom: 0 });
-    const progress: number[] = [];
-    const b = await rebuildReadModels(store, inWorkers, { workers: 2, parallelFrom: 0, batchSize: 3, onProgress: ({ events }) => progress.push(events) });
-    expect(a.threads).toBe(1);
-    expect(b.threads).toBe(2); // two workers (no integration log to copy)
-    expect(b).toMatchObject({ events: a.events, position: a.position, contracts: 5 });
-    expect(progress.length).toBeGreaterThan(1);
-    expect(progress.every((n, i) => n > (progress[i - 1] ?? 0))).toBe(true);
-    const rows = rowsOf(inWorkers);
-    expect(rows).toEqual(rowsOf(oneThread));
-    expect(rows['contracts']).toHaveLength(5);
-    // No part file is left behind.
-    expect(readdirSync(tmp.dir).filter((f) => f.includes('.part-'))).toEqual([]);
-  }, 60_000);
-
-  it('copies the integration log while a worker thread builds the contracts, and gives the rows of one thread', async () => {
+  it('copies the integration log beside the contract rows, as live processing applies it', async () => {
     await seedPortfolio(ledger);
     const envelopes = Array.from({ length: 7 }, (_, i) => ({
       type: 'contract.registered',
@@ -170,85 +155,114 @@ describe('rebuildReadModels', () => {
     }));
     await store.appendToStream('integration-utrecht', envelopes.slice(0, 4));
     await store.appendToStream('integration-zeist', envelopes.slice(4));
-    const oneThread = join(tmp.dir, 'one-thread.sqlite');
-    const inWorkers = join(tmp.dir, 'in-workers.sqlite');
-    const a = await rebuildReadModels(store, oneThread, { workers: 1, parallelFrom: 0 });
-    const b = await rebuildReadModels(store, inWorkers, { workers: 2, parallelFrom: 0, batchSize: 2 });
-    expect(b.threads).toBe(2); // one worker for the contracts beside this thread's copy
-    expect(b).toMatchObject({ events: a.events, position: a.position, contracts: 5 });
-    const rows = rowsOf(inWorkers);
-    expect(rows).toEqual(rowsOf(oneThread));
-    expect(rows['integration_events']).toHaveLength(7);
-    expect(rows['contracts']).toHaveLength(5);
-    expect(readdirSync(tmp.dir).filter((f) => f.includes('.part-'))).toEqual([]);
-  }, 60_000);
+    const live = readModelsIn(tmp.dir, store);
+    try {
+      live.runner.start();
+      await caughtUp(live.runner, store);
+      const file = join(tmp.dir, 'rebuilt.sqlite');
+      const progress: number[] = [];
+      const result = await rebuildReadModels(store, file, { onProgress: ({ events }) => progress.push(events) });
+      expect(result).toMatchObject({ events: Number(await store.headPosition()), contracts: 5 });
+      expect(progress.at(-1)).toBe(result.events);
+      expect(progress.every((n, i) => n > (progress[i - 1] ?? 0))).toBe(true);
+      const rows = rowsOf(file);
+      expect(rows).toEqual(dumpReadModels(live.database.db));
+      expect(rows['integration_events']).toHaveLength(7);
+      expect(rows['contracts']).toHaveLength(5);
+    } finally {
+      await live.close();
+    }
+  });
 
-  it('builds on one thread when a worker runs out of its bounded heap, and gives the same rows', async () => {
-    await seedPortfolio(ledger);
-    const oneThread = join(tmp.dir, 'one-thread.sqlite');
-    const fallback = join(tmp.dir, 'fallback.sqlite');
-    await rebuildReadModels(store, oneThread, { workers: 1 });
-    const result = await rebuildReadModels(store, fallback, { workers: 2, parallelFrom: 0, workerHeapMb: 1 });
-    expect(result.threads).toBe(1);
-    expect(result.events).toBe(Number(await store.headPosition()));
-    expect(rowsOf(fallback)).toEqual(rowsOf(oneThread));
-    expect(readdirSync(tmp.dir).filter((f) => f.includes('.part-') || f.includes('.rebuild-'))).toEqual([]);
-  }, 60_000);
+  /** What the live runner reports on the store as it is: its error message. */
+  const liveFailure = async (): Promise<string | undefined> => {
+    const dir = tempDir();
+    const live = readModelsIn(dir.dir, store);
+    try {
+      live.runner.start();
+      await eventually(() => live.runner.state === 'failed');
+      return live.runner.lastError?.message;
+    } finally {
+      await live.close();
+      dir.remove();
+    }
+  };
 
-  it('stops every worker and keeps the old file when a part meets a malformed event', async () => {
+  it.each([
+    ['a stream whose first event is not its registration', () => store.appendToStream('contract-c-9', [{ type: 'ContractClosed', data: { reason: 'x' } }]), /Cannot apply ContractClosed at revision 0 of 'contract-c-9'.*must be ContractRegistered/],
+    ['an event without a field the domain folds', () => store.appendToStream(contractStreamId('c-2'), [{ type: 'PurchaseRecorded', data: { contributionId: 'k-9' } }]), /PurchaseRecorded at revision \d+ of 'contract-c-2'.*data\.catalogue/],
+    ['an unknown event type', () => store.appendToStream(contractStreamId('c-2'), [{ type: 'ContractRenamed', data: { title: 'x' } }]), /unknown event type 'ContractRenamed'/],
+    ['an unsupported schema version', () => store.appendToStream(contractStreamId('c-4'), [{ type: 'ContributionVerified', data: { contributionId: 'x' }, metadata: { schemaVersion: 2 } }]), /schemaVersion 2/],
+    ['a second registration', async () => store.appendToStream(contractStreamId('c-1'), [{ type: 'ContractRegistered', data: (await store.readStream(contractStreamId('c-1')))[0].data }]), /ContractRegistered at revision \d+ of 'contract-c-1'.*registered already/],
+    ['the registration of another contract', async () => store.appendToStream(contractStreamId('c-8'), [{ type: 'ContractRegistered', data: (await store.readStream(contractStreamId('c-1')))[0].data }]), /registers contract 'c-1' in the stream of 'c-8'/],
+    [
+      'a gap in a stream (an event deleted from the file)',
+      async () => {
+        const db = new Database(store.path);
+        db.prepare("DELETE FROM events WHERE stream_id = 'contract-c-1' AND revision = 1").run();
+        db.close();
+      },
+      /at revision 2 of 'contract-c-1'.*expected revision 1 of the stream next/,
+    ],
+  ])('refuses %s as live processing does, naming the event, and keeps the old file', async (_name, spoil, message) => {
     await seedPortfolio(ledger);
     const file = join(tmp.dir, READ_MODELS_FILE);
-    await rebuildReadModels(store, file, { workers: 1 });
+    await rebuildReadModels(store, file);
     const rows = rowsOf(file);
-    await store.appendToStream('contract-c-9', [{ type: 'HireRecorded', data: { placementId: 'p-1' }, metadata: {} }]);
-    await expect(rebuildReadModels(store, file, { workers: 2, parallelFrom: 0 })).rejects.toThrow(/Cannot apply HireRecorded at revision 0 of 'contract-c-9'/);
+    await spoil();
+    const failure = rebuildReadModels(store, file);
+    await expect(failure).rejects.toThrow(message);
+    const error = (await failure.catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe(await liveFailure());
     expect(rowsOf(file)).toEqual(rows);
-    expect(readdirSync(tmp.dir).filter((f) => f.includes('.part-') || f.includes('.rebuild-'))).toEqual([]);
+    expect(readdirSync(tmp.dir).filter((f) => f.includes('.rebuild-'))).toEqual([]);
   }, 60_000);
 
   it.each([
     ['an envelope without its contract id', 'contribution.verified', JSON.stringify({ id: 'e-2', type: 'contribution.verified', municipality: 'Utrecht' }), /lacks its id, type, municipality or contract id/],
     ['a type that is not public', 'ContributionVerified', JSON.stringify({ id: 'e-2', type: 'ContributionVerified', municipality: 'Utrecht', contractId: 'c-1' }), /not a public event type/],
     ['data that is not an object', 'contribution.verified', '[1, 2]', /not a JSON object/],
-  ])('refuses an integration stream holding %s, naming the event, on one thread and in workers', async (_name, type, json, message) => {
+  ])('refuses an integration stream holding %s, naming the event', async (_name, type, json, message) => {
     await ledger.register('c-1');
     const good = { id: 'e-1', type: 'contract.registered', municipality: 'Utrecht', contractId: 'c-1' };
     await store.appendToStream('integration-utrecht', [{ type: 'contract.registered', data: good }, { type, data: JSON.parse(json) }]);
     const head = await store.headPosition();
-    for (const workers of [1, 2]) {
-      const file = join(tmp.dir, `w${workers}.sqlite`);
-      const failure = rebuildReadModels(store, file, { workers, parallelFrom: 0 });
-      await expect(failure).rejects.toThrow(message);
-      await expect(failure).rejects.toThrow(`at revision 1 of 'integration-utrecht' (position ${head})`);
-      expect(existsSync(file)).toBe(false);
-    }
-    expect(readdirSync(tmp.dir).filter((f) => f.includes('.part-') || f.includes('.rebuild-'))).toEqual([]);
+    const file = join(tmp.dir, 'rebuilt.sqlite');
+    const failure = rebuildReadModels(store, file);
+    await expect(failure).rejects.toThrow(message);
+    await expect(failure).rejects.toThrow(`at revision 1 of 'integration-utrecht' (position ${head})`);
+    expect(existsSync(file)).toBe(false);
+    expect(readdirSync(tmp.dir).filter((f) => f.includes('.rebuild-'))).toEqual([]);
   }, 60_000);
 
   it.each([
-    ['on one thread', { workers: 1, batchSize: 2 }],
-    ['in worker threads', { workers: 2, parallelFrom: 0, batchSize: 2 }],
-  ])('stopped by its signal %s: rejects, removes what it built, and keeps the old file', async (_how, options) => {
+    ['from the SQLite file', () => store],
+    [
+      'event by event (another engine)',
+      (): EventStore => ({
+        engine: 'eventstoredb',
+        appendToStream: (...args) => store.appendToStream(...args),
+        readStream: (...args) => store.readStream(...args),
+        readAll: (options) => store.readAll(options),
+        headPosition: () => store.headPosition(),
+        subscribeToAll: (options) => store.subscribeToAll(options),
+        close: async () => undefined,
+      }),
+    ],
+  ])('stopped by its signal %s: rejects, removes what it built, and keeps the old file', async (_how, source) => {
     await seedPortfolio(ledger);
     const file = join(tmp.dir, READ_MODELS_FILE);
-    await rebuildReadModels(store, file, { workers: 1 });
+    await rebuildReadModels(store, file);
     const rows = rowsOf(file);
     await ledger.hire('c-1', 'p-after', { startDate: '2023-05-01' });
     const stop = new AbortController();
     let batches = 0;
-    // Threads are asked to stop, not terminated (terminating one inside a better-sqlite3 call can abort the process).
-    const terminate = jest.spyOn(Worker.prototype, 'terminate');
-    try {
-      // Stopped once the first batch is in: it must not go on to the end.
-      const stopped = rebuildReadModels(store, file, { ...options, signal: stop.signal, onProgress: () => (batches++, stop.abort()) });
-      await expect(stopped).rejects.toBeInstanceOf(RebuildAbortedError);
-      expect(terminate).not.toHaveBeenCalled();
-    } finally {
-      terminate.mockRestore();
-    }
+    // Stopped once the first batch is in: it must not go on to the end.
+    const stopped = rebuildReadModels(source(), file, { batchSize: 2, signal: stop.signal, onProgress: () => (batches++, stop.abort()) });
+    await expect(stopped).rejects.toBeInstanceOf(RebuildAbortedError);
     expect(batches).toBeGreaterThan(0);
     expect(rowsOf(file)).toEqual(rows);
-    expect(readdirSync(tmp.dir).filter((f) => f.includes('.part-') || f.includes('.rebuild-'))).toEqual([]);
+    expect(readdirSync(tmp.dir).filter((f) => f.includes('.rebuild-'))).toEqual([]);
   }, 60_000);
 
   it('checkpoints the head when the log holds no contract event', async () => {

@@ -141,6 +141,7 @@ async function buildInto(store: EventStore, database: ReadModelDatabase, storeFi
       await copyIntegrationEvents(database, storeFile, head, progress, options.signal);
       // The checkpoint is the head even when the log's last events are neither.
       database.transaction(() => projections.forEach((p) => database.saveCheckpoint(p.name, head)));
+      if (done < storeFile.total) progress(storeFile.total - done, head); // the events of other streams
     }
     events = storeFile.total;
   } else {

@@ -40,7 +40,7 @@ describe('SnapshotRefresher', () => {
     await refresher.tick();
     expect(spy).toHaveBeenCalledTimes(3);
     // The figures it stored are the ones a query computes.
-    const summaries = ['c-1', 'c-2', 'c-3', 'c-4', 'c-5'].map((id) => fixture.readModels.summary(id, TODAY));
+    const summaries = await Promise.all(['c-1', 'c-2', 'c-3', 'c-4', 'c-5'].map((id) => fixture.readModels.summary(id, TODAY)));
     expect(summaries.map((s) => s?.asOf)).toEqual(Array(5).fill(TODAY));
 
     today = '2024-07-01';
@@ -66,6 +66,6 @@ describe('SnapshotRefresher', () => {
     await refresher.stop();
     const done = snapshotDates().filter((d) => d === TODAY).length;
     expect(done).toBeLessThan(5);
-    expect(fixture.readModels.portfolio({ page: 1, pageSize: 10 }, TODAY).items.map((i) => i.asOf)).toEqual(Array(5).fill(TODAY));
+    expect((await fixture.readModels.portfolio({ page: 1, pageSize: 10 }, TODAY)).items.map((i) => i.asOf)).toEqual(Array(5).fill(TODAY));
   });
 });

@@ -233,22 +233,6 @@ export class SqliteContractReadModels extends ContractReadModels {
   }
 }
 
-function withFigures(row: ContractRow, f: ContractStatus): ContractRow {
-  return {
-    ...row,
-    snapshot_as_of: f.asOf,
-    status: f.status,
-    catalogue_id: f.catalogue.id,
-    catalogue_version: f.catalogue.version,
-    contract_value_cents: f.contractValueCents,
-    obligation_cents: f.obligationCents,
-    realised_cents: f.realisedCents,
-    committed_cents: f.committedCents,
-    verified_cents: f.verifiedCents,
-    awaiting_agreement: f.awaitingAgreement,
-  };
-}
-
 /** The summary of a row whose snapshot is as of the date asked. */
 function summaryOf(row: ContractRow): ContractSummary {
   return {

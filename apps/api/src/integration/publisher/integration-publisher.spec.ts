@@ -222,14 +222,5 @@ describe('IntegrationLogProjection', () => {
     } finally {
       rebuilt.close();
     }
-    // And with a worker thread (the contracts built in a part of their own, then merged, while this thread copies the integration log).
-    const inWorkers = join(tmp.dir, 'rebuilt-in-workers.sqlite');
-    expect((await rebuildReadModels(store, inWorkers, { workers: 2, parallelFrom: 0 })).threads).toBe(2);
-    const parallel = new ReadModelDatabase(inWorkers);
-    try {
-      expect(dumpReadModels(parallel.db)).toEqual(dumpReadModels(fixture.database.db));
-    } finally {
-      parallel.close();
-    }
   }, 60_000);
 });
