@@ -75,4 +75,34 @@ describe('ContractRepository freshness', () => {
       await repository.onModuleDestroy();
     }
   });
+
+  it('gives the read side the state at a revision: the cached one at its own revision (no I/O), else folded from the stream', async () => {
+    await store.appendToStream('contract-k-1', [registered as never, valueChanged(120_000_000) as never], { expectedRevision: 'no_stream' });
+    let reads = 0;
+    const counting: EventStore = Object.assign(Object.create(store) as EventStore, {
+      readStream: (...args: Parameters<EventStore['readStream']>) => (reads++, store.readStream(...args)),
+    });
+    const repository = new ContractRepository(counting);
+    await repository.onModuleInit();
+    try {
+      expect(repository.peek('k-1', 1)).toBeUndefined(); // nothing cached yet
+      const current = await repository.current('k-1');
+      expect(current?.revision).toBe(1n);
+      reads = 0;
+      expect(repository.peek('k-1', 1)).toBe(current?.state);
+      expect(await repository.stateAt('k-1', 1)).toBe(current?.state);
+      expect(reads).toBe(0);
+      // Another revision is not the cached one: read and folded up to it.
+      expect(repository.peek('k-1', 0)).toBeUndefined();
+      const first = await repository.stateAt('k-1', 0);
+      expect(reads).toBe(1);
+      expect(first && figuresOf(first, '2024-01-01').contractValueCents).toBe(100_000_000);
+      expect(first?.seq).toBe(1);
+      // A revision the stream does not hold, or no stream at all.
+      expect(await repository.stateAt('k-1', 5)).toBeNull();
+      expect(await repository.stateAt('nope', 0)).toBeNull();
+    } finally {
+      await repository.onModuleDestroy();
+    }
+  });
 });

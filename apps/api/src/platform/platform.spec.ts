@@ -1,6 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { DomainError } from '@sroi/domain';
 import { EventStoreUnavailableError, WrongExpectedVersionError } from '@sroi/event-store';
+import { ReadModelsBusyError } from '../projections/sqlite-contract-read-models';
 import { uuidv5 } from './ids';
 import { ProblemException } from './problem';
 import { toProblem } from './problem.filter';
@@ -23,6 +24,9 @@ describe('problem mapping', () => {
     expect(toProblem(new WrongExpectedVersionError('contract-1', 3n, 4n)).body).toMatchObject({ status: 409, code: 'concurrency-conflict', actualRevision: 4 });
     const unavailable = toProblem(new EventStoreUnavailableError('locked'), silent);
     expect(unavailable.body).toMatchObject({ status: 503, code: 'event-store-unavailable' });
+    const busy = toProblem(new ReadModelsBusyError(), silent);
+    expect(busy.body).toMatchObject({ status: 503, code: 'read-models-busy' });
+    expect(busy.headers).toEqual({ 'retry-after': '1' });
     expect(unavailable.headers['retry-after']).toBe('1');
     expect(toProblem(new ProblemException(412, 'precondition-failed', 'stale')).body).toMatchObject({ status: 412, code: 'precondition-failed' });
     expect(toProblem(new BadRequestException('nope')).body).toMatchObject({ status: 400, code: 'bad-request' });

@@ -35,7 +35,7 @@ describe('SnapshotRefresher', () => {
     await refresher.tick();
     expect(snapshotDates()).toEqual(Array(5).fill(TODAY));
     // 5 contracts in chunks of 2: 2 + 2 + 1.
-    expect(spy.mock.results.map((r) => r.value)).toEqual([2, 2, 1]);
+    expect(await Promise.all(spy.mock.results.map((r) => r.value as Promise<number>))).toEqual([2, 2, 1]);
     // Same date: nothing to do.
     await refresher.tick();
     expect(spy).toHaveBeenCalledTimes(3);

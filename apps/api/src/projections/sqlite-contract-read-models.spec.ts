@@ -1,6 +1,8 @@
 import { figuresOf, fold, isRegistered, type ContractStatus, type RegisteredContract } from '@sroi/domain';
 import type { SqliteEventStore } from '@sroi/event-store';
-import type { ContractSummary, PortfolioQuery, PortfolioSort } from './read-models';
+import { ContractStates, type ContractSummary, type PortfolioQuery, type PortfolioSort } from './read-models';
+import { ReadModelsBusyError, SqliteContractReadModels } from './sqlite-contract-read-models';
+import { StreamContractStates } from './stream-contract-states';
 import { Ledger, openStore, seedPortfolio, tempDir, toContractEvent, TODAY } from './testing/ledger';
 import { caughtUp, readModelsIn, type ReadModelsFixture } from './testing/read-models.fixture';
 
@@ -161,5 +163,73 @@ describe('portfolio', () => {
     expect(ids((await page({ status: 'behind' })).items)).toEqual([]);
     expect((await page({ status: 'met', municipality: 'Utrecht' })).items.map((i) => i.contractId).sort()).toEqual(['c-2', 'c-4']);
     expect((await ledger.history('c-2')).length).toBe(((await fixture.readModels.summary('c-2', TODAY))?.revision ?? -1) + 1);
+  });
+});
+
+describe('figures from the folded states (ContractStates)', () => {
+  /** States read from the store, with a hook run before each read (the projection may move meanwhile). */
+  class HookedStates extends ContractStates {
+    reads = 0;
+    constructor(private readonly before: (contractId: string) => Promise<void>) {
+      super();
+    }
+    peek(): RegisteredContract | undefined {
+      return undefined;
+    }
+    async stateAt(contractId: string, revision: number): Promise<RegisteredContract | null> {
+      this.reads++;
+      await this.before(contractId);
+      return new StreamContractStates(store).stateAt(contractId, revision);
+    }
+  }
+
+  it('uses a state at hand without awaiting the store, and only at the row’s revision', async () => {
+    const row = fixture.tables.row('c-1');
+    if (!row) throw new Error('no row');
+    const state = fold((await ledger.history('c-1')).map(toContractEvent));
+    if (!isRegistered(state)) throw new Error('not registered');
+    const stale = { ...state, title: 'a state of another revision' };
+    const states = new (class extends HookedStates {
+      peek(contractId: string, revision: number): RegisteredContract | undefined {
+        return contractId === 'c-1' ? (revision === row.revision ? state : stale) : undefined;
+      }
+    })(async () => undefined);
+    const readModels = new SqliteContractReadModels(fixture.tables, states);
+    const summary = await readModels.summary('c-1', '2024-01-17');
+    expect(summary).toMatchObject({ asOf: '2024-01-17', realisedCents: figuresOf(state, '2024-01-17').realisedCents });
+    expect(states.reads).toBe(0);
+  });
+
+  it('computes the figures of the revision each row is at when a page is read, though rows move while states load', async () => {
+    const moved: string[] = [];
+    // While the first state loads, c-5 gets an event, which the projection applies before the load ends.
+    const states = new HookedStates(async () => {
+      if (moved.length > 0) return;
+      moved.push('c-5');
+      const { position } = await ledger.purchase('c-5', `k-moving-${Date.now()}`, 1_000_000, '2024-01-02');
+      expect(await fixture.runner.waitFor(position, 5_000)).toBe(true);
+    });
+    const readModels = new SqliteContractReadModels(fixture.tables, states);
+    const date = '2030-01-01'; // a date no snapshot is of yet
+    const result = await readModels.portfolio({ page: 1, pageSize: 50 }, date);
+    expect(moved).toEqual(['c-5']);
+    const want = await expected(date);
+    const byId = [...result.items].sort((a, b) => (a.contractId < b.contractId ? -1 : 1));
+    expect(byId.map((i) => [i.contractId, i.revision, i.realisedCents, i.status])).toEqual(
+      want.map((e) => [e.state.contractId, e.state.seq - 1, e.figures.realisedCents, e.figures.status]),
+    );
+    // c-5's state was read twice: at the revision it was listed at, then at the one it moved to.
+    expect(states.reads).toBe(want.length + 1);
+  });
+
+  it('gives up with ReadModelsBusyError when rows move faster than their states load, and writes nothing', async () => {
+    const states = new HookedStates(async (contractId) => {
+      const { position } = await ledger.purchase(contractId, `k-busy-${Date.now()}-${Math.random()}`, 1_000);
+      expect(await fixture.runner.waitFor(position, 5_000)).toBe(true);
+    });
+    const readModels = new SqliteContractReadModels(fixture.tables, states);
+    await expect(readModels.summary('c-1', '2031-01-01')).rejects.toBeInstanceOf(ReadModelsBusyError);
+    expect(states.reads).toBe(4); // MAX_ROUNDS - 1 loads, each outrun
+    expect(fixture.tables.row('c-1')?.snapshot_as_of).toBeNull();
   });
 });
