@@ -173,10 +173,10 @@ describe('figures from the folded states (ContractStates)', () => {
     constructor(private readonly before: (contractId: string) => Promise<void>) {
       super();
     }
-    peek(): RegisteredContract | undefined {
+    override peek(_contractId: string, _revision: number): RegisteredContract | undefined {
       return undefined;
     }
-    async stateAt(contractId: string, revision: number): Promise<RegisteredContract | null> {
+    override async stateAt(contractId: string, revision: number): Promise<RegisteredContract | null> {
       this.reads++;
       await this.before(contractId);
       return new StreamContractStates(store).stateAt(contractId, revision);
@@ -190,7 +190,7 @@ describe('figures from the folded states (ContractStates)', () => {
     if (!isRegistered(state)) throw new Error('not registered');
     const stale = { ...state, title: 'a state of another revision' };
     const states = new (class extends HookedStates {
-      peek(contractId: string, revision: number): RegisteredContract | undefined {
+      override peek(contractId: string, revision: number): RegisteredContract | undefined {
         return contractId === 'c-1' ? (revision === row.revision ? state : stale) : undefined;
       }
     })(async () => undefined);

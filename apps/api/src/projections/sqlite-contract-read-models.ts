@@ -1,4 +1,4 @@
-import { assertDate, figuresOf, type ContractStatus, type RegisteredContract } from '@sroi/domain';
+import { assertDate, figuresOf, type RegisteredContract } from '@sroi/domain';
 import type Database from 'better-sqlite3';
 import type { ContractRow, ContractTables } from './contract-tables';
 import {
