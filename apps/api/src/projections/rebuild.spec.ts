@@ -25,6 +25,19 @@ afterEach(async () => {
   tmp.remove();
 });
 
+/** The SQLite store seen as another engine would be: through the port alone, so a rebuild reads `$all` event by event. */
+function asAnotherEngine(sqlite: SqliteEventStore): EventStore {
+  return {
+    engine: 'eventstoredb',
+    appendToStream: (...args) => sqlite.appendToStream(...args),
+    readStream: (...args) => sqlite.readStream(...args),
+    readAll: (options) => sqlite.readAll(options),
+    headPosition: () => sqlite.headPosition(),
+    subscribeToAll: (options) => sqlite.subscribeToAll(options),
+    close: async () => undefined,
+  };
+}
+
 /** Every row of the read-model file at `file`, table by table (opened and closed again). */
 function rowsOf(file: string): Record<string, unknown[]> {
   const database = new ReadModelDatabase(file);
@@ -130,15 +143,7 @@ describe('rebuildReadModels', () => {
 
   it('gives the same rows from another engine (read event by event through readAll) as from the SQLite file', async () => {
     await seedPortfolio(ledger);
-    const other: EventStore = {
-      engine: 'eventstoredb',
-      appendToStream: (...args) => store.appendToStream(...args),
-      readStream: (...args) => store.readStream(...args),
-      readAll: (options) => store.readAll(options),
-      headPosition: () => store.headPosition(),
-      subscribeToAll: (options) => store.subscribeToAll(options),
-      close: async () => undefined,
-    };
+    const other = asAnotherEngine(store);
     const byStream = join(tmp.dir, 'by-stream.sqlite');
     const byLog = join(tmp.dir, 'by-log.sqlite');
     const a = await rebuildReadModels(store, byStream);
@@ -235,20 +240,9 @@ describe('rebuildReadModels', () => {
     expect(readdirSync(tmp.dir).filter((f) => f.includes('.rebuild-'))).toEqual([]);
   }, 60_000);
 
-  it.each([
+  it.each<[string, () => EventStore]>([
     ['from the SQLite file', () => store],
-    [
-      'event by event (another engine)',
-      (): EventStore => ({
-        engine: 'eventstoredb',
-        appendToStream: (...args) => store.appendToStream(...args),
-        readStream: (...args) => store.readStream(...args),
-        readAll: (options) => store.readAll(options),
-        headPosition: () => store.headPosition(),
-        subscribeToAll: (options) => store.subscribeToAll(options),
-        close: async () => undefined,
-      }),
-    ],
+    ['event by event (another engine)', () => asAnotherEngine(store)],
   ])('stopped by its signal %s: rejects, removes what it built, and keeps the old file', async (_how, source) => {
     await seedPortfolio(ledger);
     const file = join(tmp.dir, READ_MODELS_FILE);
