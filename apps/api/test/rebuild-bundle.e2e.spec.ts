@@ -32,17 +32,19 @@ describe('npm run rebuild (the built dist/apps/api/rebuild.js)', () => {
 
   afterEach(() => data.remove());
 
-  it('gives the rows of a rebuild run from the sources', async () => {
+  it('gives the rows of a rebuild run from the sources, with its worker thread loaded from the bundle', async () => {
     const store = openStore(data.dir);
     try {
       await seedPortfolio(new Ledger(store));
+      // Public events to copy: the contract rows are then built in the worker thread (forced below).
+      await store.appendToStream('integration-utrecht', [{ type: 'contract.registered', data: { id: 'e-1', type: 'contract.registered', municipality: 'Utrecht', contractId: 'c-1' } }]);
       await rebuildReadModels(store, join(data.dir, 'reference.sqlite'));
     } finally {
       await store.close();
     }
     const run = spawnSync(process.execPath, [join(out, 'rebuild.js')], {
       cwd: root,
-      env: { ...process.env, SROI_DATA_DIR: data.dir, EVENTSTORE_CONNECTION_STRING: '' },
+      env: { ...process.env, SROI_DATA_DIR: data.dir, SROI_REBUILD_PARALLEL_FROM: '0', EVENTSTORE_CONNECTION_STRING: '' },
       encoding: 'utf8',
       timeout: 60_000,
     });
@@ -74,5 +76,15 @@ describe('npm run rebuild (the built dist/apps/api/rebuild.js)', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/^rebuild: Cannot apply ContractRenamed at revision \d+ of 'contract-c-1' \(position \d+\): unknown event type 'ContractRenamed'\n$/);
     expect(readdirSync(data.dir).filter((f) => f.includes('read-models'))).toEqual([]);
+  });
+
+  it('refuses a malformed SROI_REBUILD_PARALLEL_FROM with a clear message', () => {
+    const run = spawnSync(process.execPath, [join(out, 'rebuild.js')], {
+      cwd: root,
+      env: { ...process.env, SROI_DATA_DIR: data.dir, SROI_REBUILD_PARALLEL_FROM: 'soon', EVENTSTORE_CONNECTION_STRING: '' },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("rebuild: SROI_REBUILD_PARALLEL_FROM must be a whole number of 0 or more, not 'soon'");
   });
 });

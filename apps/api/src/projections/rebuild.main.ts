@@ -5,11 +5,23 @@
  */
 import { eventStoreConfigFromEnv, openEventStore } from '@sroi/event-store';
 import { join, resolve } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { READ_MODELS_FILE } from './read-model-database';
 import { rebuildReadModels } from './rebuild';
 
+/** A non-negative integer from the environment, or undefined when unset; a clear error otherwise. */
+function countFrom(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value)) throw new Error(`${name} must be a whole number of 0 or more, not '${raw}'`);
+  return value;
+}
+
 /** Stopped by `signal`, it removes what it built so far and throws; the live read models stay as they were. */
 export async function rebuildCommand(env: NodeJS.ProcessEnv, out: NodeJS.WritableStream, signal?: AbortSignal): Promise<number> {
+  // SROI_REBUILD_PARALLEL_FROM: events from which a worker thread builds the contract rows beside the integration log's copy (RebuildOptions.parallelFrom).
+  const parallelFrom = countFrom(env, 'SROI_REBUILD_PARALLEL_FROM');
   const dataDir = resolve(env['SROI_DATA_DIR']?.trim() || './data');
   const store = await openEventStore(eventStoreConfigFromEnv({ ...env, SROI_DATA_DIR: dataDir }));
   try {
@@ -17,6 +29,7 @@ export async function rebuildCommand(env: NodeJS.ProcessEnv, out: NodeJS.Writabl
     out.write(`Rebuilding ${file} from the ${store.engine} event store...\n`);
     let reported = 0;
     const result = await rebuildReadModels(store, file, {
+      ...(parallelFrom !== undefined ? { parallelFrom } : {}),
       ...(signal ? { signal } : {}),
       onProgress: ({ events }) => {
         if (events - reported >= 100_000) {
@@ -37,7 +50,8 @@ export async function rebuildCommand(env: NodeJS.ProcessEnv, out: NodeJS.Writabl
   }
 }
 
-if (require.main === module) {
+// Not in the rebuild's worker thread, which loads this same (bundled) file.
+if (require.main === module && isMainThread) {
   // Ctrl-C or SIGTERM: stop the build and remove the half-built file (a second one exits at once).
   const stop = new AbortController();
   for (const name of ['SIGINT', 'SIGTERM'] as const) {

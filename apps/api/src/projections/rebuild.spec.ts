@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { READ_MODELS_FILE, ReadModelDatabase, dumpReadModels } from './read-model-database';
 import { rebuildCommand } from './rebuild.main';
-import { ReadModelsInUseError, RebuildAbortedError, rebuildReadModels } from './rebuild';
+import { ReadModelsInUseError, RebuildAbortedError, rebuildReadModels, type RebuildOptions } from './rebuild';
 import { Ledger, openStore, seedPortfolio, tempDir, TODAY } from './testing/ledger';
 import { contractStreamId } from './contract-events';
 import { caughtUp, eventually, readModelsIn } from './testing/read-models.fixture';
@@ -24,6 +24,17 @@ afterEach(async () => {
   await store.close();
   tmp.remove();
 });
+
+/** The seeded portfolio and 7 public events in two integration streams (which the rebuild copies). */
+async function seedWithPublicEvents(): Promise<void> {
+  await seedPortfolio(ledger);
+  const envelopes = Array.from({ length: 7 }, (_, i) => ({
+    type: 'contract.registered',
+    data: { id: `e-${i}`, type: 'contract.registered', municipality: i % 2 ? 'Utrecht' : 'Zeist', contractId: `c-${i}` },
+  }));
+  await store.appendToStream('integration-utrecht', envelopes.slice(0, 4));
+  await store.appendToStream('integration-zeist', envelopes.slice(4));
+}
 
 /** The SQLite store seen as another engine would be: through the port alone, so a rebuild reads `$all` event by event. */
 function asAnotherEngine(sqlite: SqliteEventStore): EventStore {
@@ -152,21 +163,18 @@ describe('rebuildReadModels', () => {
     expect(rowsOf(byLog)).toEqual(rowsOf(byStream));
   });
 
-  it('copies the integration log beside the contract rows, as live processing applies it', async () => {
-    await seedPortfolio(ledger);
-    const envelopes = Array.from({ length: 7 }, (_, i) => ({
-      type: 'contract.registered',
-      data: { id: `e-${i}`, type: 'contract.registered', municipality: i % 2 ? 'Utrecht' : 'Zeist', contractId: `c-${i}` },
-    }));
-    await store.appendToStream('integration-utrecht', envelopes.slice(0, 4));
-    await store.appendToStream('integration-zeist', envelopes.slice(4));
+  it.each([
+    ['on the calling thread', Number.MAX_SAFE_INTEGER],
+    ['while a worker thread builds the contract rows', 0],
+  ])('copies the integration log %s, and gives what live processing gives', async (_how, parallelFrom) => {
+    await seedWithPublicEvents();
     const live = readModelsIn(tmp.dir, store);
     try {
       live.runner.start();
       await caughtUp(live.runner, store);
       const file = join(tmp.dir, 'rebuilt.sqlite');
       const progress: number[] = [];
-      const result = await rebuildReadModels(store, file, { onProgress: ({ events }) => progress.push(events) });
+      const result = await rebuildReadModels(store, file, { parallelFrom, onProgress: ({ events }) => progress.push(events) });
       expect(result).toMatchObject({ events: Number(await store.headPosition()), contracts: 5 });
       expect(progress.at(-1)).toBe(result.events);
       expect(progress.every((n, i) => n > (progress[i - 1] ?? 0))).toBe(true);
@@ -174,10 +182,12 @@ describe('rebuildReadModels', () => {
       expect(rows).toEqual(dumpReadModels(live.database.db));
       expect(rows['integration_events']).toHaveLength(7);
       expect(rows['contracts']).toHaveLength(5);
+      // Only the rebuilt file is left beside the store: no file of the worker's rows.
+      expect(readdirSync(tmp.dir).filter((f) => f.includes('rebuilt') || f.includes('.contracts-'))).toEqual(['rebuilt.sqlite']);
     } finally {
       await live.close();
     }
-  });
+  }, 60_000);
 
   /** What the live runner reports on the store as it is: its error message. */
   const liveFailure = async (): Promise<string | undefined> => {
@@ -210,17 +220,21 @@ describe('rebuildReadModels', () => {
       /at revision 2 of 'contract-c-1'.*expected revision 1 of the stream next/,
     ],
   ])('refuses %s as live processing does, naming the event, and keeps the old file', async (_name, spoil, message) => {
-    await seedPortfolio(ledger);
+    await seedWithPublicEvents();
     const file = join(tmp.dir, READ_MODELS_FILE);
     await rebuildReadModels(store, file);
     const rows = rowsOf(file);
     await spoil();
-    const failure = rebuildReadModels(store, file);
-    await expect(failure).rejects.toThrow(message);
-    const error = (await failure.catch((e: unknown) => e)) as Error;
-    expect(error.message).toBe(await liveFailure());
-    expect(rowsOf(file)).toEqual(rows);
-    expect(readdirSync(tmp.dir).filter((f) => f.includes('.rebuild-'))).toEqual([]);
+    const live = await liveFailure();
+    // On this thread, and in the worker thread beside the integration log's copy.
+    for (const parallelFrom of [Number.MAX_SAFE_INTEGER, 0]) {
+      const failure = rebuildReadModels(store, file, { parallelFrom });
+      await expect(failure).rejects.toThrow(message);
+      const error = (await failure.catch((e: unknown) => e)) as Error;
+      expect(error.message).toBe(live);
+      expect(rowsOf(file)).toEqual(rows);
+      expect(readdirSync(tmp.dir).filter((f) => f.includes('.rebuild-') || f.includes('.contracts-'))).toEqual([]);
+    }
   }, 60_000);
 
   it.each([
@@ -240,11 +254,12 @@ describe('rebuildReadModels', () => {
     expect(readdirSync(tmp.dir).filter((f) => f.includes('.rebuild-'))).toEqual([]);
   }, 60_000);
 
-  it.each<[string, () => EventStore]>([
+  it.each<[string, () => EventStore, RebuildOptions?]>([
     ['from the SQLite file', () => store],
+    ['with a worker thread', () => store, { parallelFrom: 0 }],
     ['event by event (another engine)', () => asAnotherEngine(store)],
-  ])('stopped by its signal %s: rejects, removes what it built, and keeps the old file', async (_how, source) => {
-    await seedPortfolio(ledger);
+  ])('stopped by its signal %s: rejects, removes what it built, and keeps the old file', async (_how, source, options = {}) => {
+    await seedWithPublicEvents();
     const file = join(tmp.dir, READ_MODELS_FILE);
     await rebuildReadModels(store, file);
     const rows = rowsOf(file);
@@ -252,11 +267,11 @@ describe('rebuildReadModels', () => {
     const stop = new AbortController();
     let batches = 0;
     // Stopped once the first batch is in: it must not go on to the end.
-    const stopped = rebuildReadModels(source(), file, { batchSize: 2, signal: stop.signal, onProgress: () => (batches++, stop.abort()) });
+    const stopped = rebuildReadModels(source(), file, { ...options, batchSize: 2, signal: stop.signal, onProgress: () => (batches++, stop.abort()) });
     await expect(stopped).rejects.toBeInstanceOf(RebuildAbortedError);
     expect(batches).toBeGreaterThan(0);
     expect(rowsOf(file)).toEqual(rows);
-    expect(readdirSync(tmp.dir).filter((f) => f.includes('.rebuild-'))).toEqual([]);
+    expect(readdirSync(tmp.dir).filter((f) => f.includes('.rebuild-') || f.includes('.contracts-'))).toEqual([]);
   }, 60_000);
 
   it('checkpoints the head when the log holds no contract event', async () => {

@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
 import { SCHEMA_VERSION, SqliteEventStore, type EventStore, type JsonObject, type JsonValue, type RecordedEvent } from '@sroi/event-store';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { PUBLIC_EVENT_TYPES } from '@sroi/integration-events';
 import { municipalityKey } from '../integration/integration-log';
 import { INTEGRATION_STREAM_PREFIX } from '../integration/integration-streams';
@@ -16,6 +17,12 @@ import { ReadModelDatabase } from './read-model-database';
 export interface RebuildOptions {
   /** Events per transaction when the log is read event by event (another engine than SQLite). Default 5,000. Memory grows with it. */
   batchSize?: number;
+  /**
+   * Events in a SQLite log from which, when it holds public events, the contract rows are built in
+   * a worker thread while the calling thread copies the integration log. Default 200,000 (below,
+   * starting the thread costs more than it saves).
+   */
+  parallelFrom?: number;
   /** Called after each committed batch. */
   onProgress?: (progress: { events: number; position: bigint }) => void;
   /** Stops the build between two batches: it then rejects with {@link RebuildAbortedError}. */
@@ -31,7 +38,10 @@ export class RebuildAbortedError extends Error {
   }
 }
 
-function throwIfAborted(signal: AbortSignal | undefined): void {
+/** What the build looks at between its steps: an AbortSignal, or the worker thread's flag. */
+type StopSignal = Pick<AbortSignal, 'aborted'>;
+
+function throwIfAborted(signal: StopSignal | undefined): void {
   if (signal?.aborted) throw new RebuildAbortedError();
 }
 
@@ -105,7 +115,10 @@ export async function buildNewReadModels(store: EventStore, database: ReadModelD
   if (!(store instanceof SqliteEventStore)) return null;
   // Every live commit writes the checkpoints with its rows: rows without one are what a build
   // stopped by a crash left behind. Start that over.
-  if (database.checkpoint('contracts') === null && database.checkpoint('integration-log') === null && !database.isEmpty()) database.clear();
+  if (database.checkpoint('contracts') === null && database.checkpoint('integration-log') === null) {
+    if (!database.isEmpty()) database.clear();
+    removeStaleParts(database.path);
+  }
   if (!database.isEmpty()) return null;
   const storeFile = openStoreFile(store.path);
   if (!storeFile) return null;
@@ -137,8 +150,39 @@ async function buildInto(store: EventStore, database: ReadModelDatabase, storeFi
     if (head !== null) {
       let done = 0;
       const progress = (n: number, at: bigint): void => options.onProgress?.({ events: Math.min((done += n), storeFile.total), position: at });
-      await buildContracts(database, storeFile, head, progress, options.signal);
-      await copyIntegrationEvents(database, storeFile, head, progress, options.signal);
+      const copying = storeFile.holds(prefixRange(INTEGRATION_STREAM_PREFIX));
+      if (copying && storeFile.total >= (options.parallelFrom ?? PARALLEL_FROM)) {
+        // SQLite copies the integration log on this thread while a worker thread builds the
+        // contract rows into a file of its own (one writer per file), merged afterwards.
+        const part = `${database.path}.contracts-${process.pid}`;
+        removeDatabase(part);
+        try {
+          const stop = new AbortController();
+          const onAbort = (): void => stop.abort();
+          options.signal?.addEventListener('abort', onAbort, { once: true });
+          try {
+            const built = buildContractsInWorker({ storePath: storeFile.path, file: part, head }, progress, stop.signal);
+            built.catch(() => undefined); // awaited below, after the copy
+            try {
+              await copyIntegrationEvents(database, storeFile, head, progress, options.signal);
+            } catch (error) {
+              stop.abort();
+              await built.catch(() => undefined);
+              throw error;
+            }
+            await built;
+          } finally {
+            options.signal?.removeEventListener('abort', onAbort);
+          }
+          throwIfAborted(options.signal);
+          mergeContracts(database, part);
+        } finally {
+          removeDatabase(part);
+        }
+      } else {
+        await buildContracts(database, storeFile, head, progress, options.signal);
+        await copyIntegrationEvents(database, storeFile, head, progress, options.signal);
+      }
       // The checkpoint is the head even when the log's last events are neither.
       database.transaction(() => projections.forEach((p) => database.saveCheckpoint(p.name, head)));
       if (done < storeFile.total) progress(storeFile.total - done, head); // the events of other streams
@@ -184,7 +228,7 @@ function prefixRange(prefix: string): StreamRange {
 }
 
 /** The store's file, or null when its schema is not the one this knows (the caller then reads `$all`). */
-function openStoreFile(path: string): StoreFile | null {
+function openStoreFile(path: string, atHead?: bigint): StoreFile | null {
   const db = new Database(path, { fileMustExist: true, readonly: true });
   try {
     db.pragma(`cache_size = -${SMALL_CACHE_KIB}`);
@@ -195,8 +239,9 @@ function openStoreFile(path: string): StoreFile | null {
     }
     // One read transaction for the whole build: every statement sees the log as it was at `head`.
     db.exec('BEGIN');
-    const head = (db.prepare('SELECT max(position) FROM events').pluck().get() as bigint | null) ?? null;
-    const total = head === null ? 0 : Number(db.prepare('SELECT count(*) FROM events').pluck().get() as bigint);
+    const head = atHead ?? (db.prepare('SELECT max(position) FROM events').pluck().get() as bigint | null) ?? null;
+    // (A worker thread given `atHead` counts nothing: its caller has.)
+    const total = head === null || atHead !== undefined ? 0 : Number(db.prepare('SELECT count(*) FROM events').pluck().get() as bigint);
     return {
       path,
       db,
@@ -235,7 +280,7 @@ async function buildContracts(
   file: StoreFile,
   head: bigint,
   onBatch: (events: number, position: bigint) => void,
-  signal: AbortSignal | undefined,
+  signal: StopSignal | undefined,
 ): Promise<void> {
   const [from, to] = prefixRange(CONTRACT_STREAM_PREFIX);
   const db = file.db;
@@ -523,7 +568,135 @@ function fsyncFile(path: string): void {
   }
 }
 
+/** Files of contract rows that builds into `file` left when their process was killed. */
+function removeStaleParts(file: string): void {
+  const prefix = `${basename(file)}.contracts-`;
+  for (const name of readdirSync(dirname(file))) if (name.startsWith(prefix)) rmSync(join(dirname(file), name), { force: true });
+}
+
 function removeDatabase(path: string): void {
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${path}${suffix}`, { force: true });
 }
 
+
+/** Events of a log from which the contract rows are built in a worker thread beside the integration log's copy (see RebuildOptions.parallelFrom). */
+const PARALLEL_FROM = 200_000;
+
+/** What the worker thread builds: the contract rows of the store's log up to `head`, into `file`. */
+interface ContractsJob {
+  storePath: string;
+  file: string;
+  head: bigint;
+}
+
+type WorkerMessage = { progress: number; position: bigint } | { done: true } | { failed: { name: string; message: string } };
+
+/** The worker thread's side: opens the store at `head`, builds the contract rows into `job.file`. */
+async function buildContractsPart(job: ContractsJob & { stop: SharedArrayBuffer }, onBatch: (events: number, position: bigint) => void): Promise<void> {
+  const file = openStoreFile(job.storePath, job.head);
+  if (!file) throw new Error(`${job.storePath}: not an event store file of schema version ${SCHEMA_VERSION}`);
+  try {
+    const database = new ReadModelDatabase(job.file, { synchronous: 'OFF', mode: 'building', cacheKiB: SMALL_CACHE_KIB });
+    try {
+      const stop = new Int32Array(job.stop);
+      await buildContracts(database, file, job.head, onBatch, {
+        get aborted() {
+          return Atomics.load(stop, 0) === 1;
+        },
+      });
+    } finally {
+      database.close();
+    }
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * Runs {@link buildContractsPart} in a worker thread on this module (see the end of the file).
+ * From TypeScript sources (the tests) the thread compiles them with @swc-node/register, as `npm
+ * run` scripts do; built, it loads the rebuild's bundle (dist/apps/api/rebuild.js), also from the
+ * service's (main.js), which would start a whole service in the thread. Stopped by `signal`, the
+ * thread is asked to end after the statement it runs (never terminated: terminating a thread inside
+ * a better-sqlite3 call can abort the whole process) and this rejects once it has.
+ */
+async function buildContractsInWorker(job: ContractsJob, onBatch: (events: number, position: bigint) => void, signal: AbortSignal): Promise<void> {
+  const fromSource = __filename.endsWith('.ts');
+  const script = fromSource ? __filename : join(__dirname, 'rebuild.js');
+  const stop = new SharedArrayBuffer(4);
+  const worker = new Worker(script, {
+    workerData: { [CONTRACTS_JOB]: { ...job, stop } },
+    // Not the process's V8 options (--max-semi-space-size...): a worker refuses them. Profiling passes on.
+    execArgv: fromSource ? ['-r', '@swc-node/register'] : process.execArgv.filter((a) => /^--(cpu-prof|heap-prof|enable-source-maps)/.test(a)),
+    env: fromSource ? { ...process.env, SWC_NODE_PROJECT: process.env['SWC_NODE_PROJECT'] ?? workspaceTsconfig() } : process.env,
+    resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 96 },
+  });
+  const exited = new Promise<void>((resolveExit) => worker.once('exit', () => resolveExit()));
+  const onAbort = (): void => {
+    Atomics.store(new Int32Array(stop), 0, 1);
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await new Promise<void>((resolveJob, rejectJob) => {
+      worker.on('message', (m: WorkerMessage) => {
+        if ('progress' in m) onBatch(m.progress, m.position);
+        else if ('done' in m) resolveJob();
+        else rejectJob(m.failed.name === 'RebuildAbortedError' ? new RebuildAbortedError() : Object.assign(new Error(m.failed.message), { name: m.failed.name }));
+      });
+      worker.on('error', rejectJob);
+      worker.on('exit', (code) => rejectJob(new Error(`the rebuild's worker thread stopped (exit code ${code}) before it finished`)));
+    });
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    onAbort(); // after a failure here, the thread ends too
+    await exited;
+  }
+}
+
+/** Copies the contract rows the worker built in `part` into the database (SQLite to SQLite). */
+function mergeContracts(database: ReadModelDatabase, part: string): void {
+  database.db.prepare('ATTACH DATABASE ? AS part').run(part);
+  try {
+    database.transaction(() => database.db.exec('INSERT INTO contracts SELECT * FROM part.contracts'));
+  } finally {
+    database.db.exec('DETACH DATABASE part');
+  }
+}
+
+/** tsconfig.base.json of the workspace this source file is in. */
+function workspaceTsconfig(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const candidate = join(dir, 'tsconfig.base.json');
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`no tsconfig.base.json above ${__dirname}`);
+}
+
+/** How often the worker thread reports its progress (ms). */
+const PROGRESS_MS = 100;
+
+/** The worker thread's side: this module, loaded with a {@link ContractsJob} as its workerData (last: it uses the whole module). */
+const CONTRACTS_JOB = 'sroiRebuildContracts';
+if (!isMainThread && parentPort && (workerData as Record<string, unknown> | null)?.[CONTRACTS_JOB]) {
+  const port = parentPort;
+  const post = (message: WorkerMessage): void => port.postMessage(message);
+  let unreported = 0;
+  let reportedAt = Number.NEGATIVE_INFINITY;
+  let last: bigint | undefined;
+  const report = (position: bigint): void => {
+    post({ progress: unreported, position });
+    unreported = 0;
+    reportedAt = performance.now();
+  };
+  buildContractsPart((workerData as Record<string, ContractsJob & { stop: SharedArrayBuffer }>)[CONTRACTS_JOB], (events, position) => {
+    unreported += events;
+    last = position;
+    if (performance.now() - reportedAt >= PROGRESS_MS) report(position);
+  }).then(
+    () => {
+      if (unreported > 0 && last !== undefined) report(last);
+      post({ done: true });
+    },
+    (error: unknown) => post({ failed: { name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) } }),
+  );
+}
