@@ -128,8 +128,10 @@ const SQL_JSON_TYPES: Record<FieldKind, readonly string[]> = {
  * The checks of {@link decodeContractEvent} as an SQL expression over a row of the SQLite store's
  * `events` table (columns `type`, `data`, `metadata`): 1 when the event passes them, else 0. A
  * rebuild runs it in SQLite over the whole log instead of parsing every event in JavaScript; the
- * events it refuses then go through `decodeContractEvent`, which names the problem. (Where the two
- * JSON parsers differ, on an object with a duplicate key, `decodeContractEvent` has the last word.)
+ * events it refuses then go through `decodeContractEvent`, which names the problem. (The two JSON
+ * parsers differ on what no writer of this service produces, such as a duplicate key or a number
+ * beyond a double: there an event SQLite refuses and JavaScript accepts is applied, and one SQLite
+ * accepts is not looked at again.)
  */
 export function contractEventCheckSql(): string {
   const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
