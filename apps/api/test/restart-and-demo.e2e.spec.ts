@@ -4,7 +4,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadOrCreateTokens, sha256Hex } from '../src/auth/tokens';
 import { DEMO_CONTRACTS } from '../src/demo/demo-data';
+import { ContractRepository } from '../src/contracts/contract-repository';
 import { EVENT_STORE } from '../src/event-store/event-store.module';
+import { ContractStates } from '../src/projections/read-models';
 import { StartupWork } from '../src/platform/startup-compaction';
 import { api, contractBody, removeDir, startApp, tempDir, TOKENS, writeTokens } from './harness';
 
@@ -75,6 +77,36 @@ describe('start-up work', () => {
         await app.close();
       }
     } finally {
+      removeDir(dir);
+    }
+  });
+
+  it('one contract-state cache serves the commands, the status reads and the read models: started once, warmed once', async () => {
+    const dir = tempDir();
+    const init = jest.spyOn(ContractRepository.prototype, 'onModuleInit');
+    try {
+      writeTokens(dir);
+      const app = await startApp(dir, true);
+      try {
+        expect(init).toHaveBeenCalledTimes(1);
+        const repository = app.get(ContractRepository);
+        expect(init.mock.contexts[0]).toBe(repository);
+        // The read models' states are that repository's (its cached state, no read of the store).
+        const states = app.get(ContractStates);
+        const id = DEMO_CONTRACTS[0].contractId;
+        const deadline = Date.now() + 10_000;
+        let current = await repository.current(id);
+        while (current === null && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          current = await repository.current(id);
+        }
+        expect(current).not.toBeNull();
+        expect(states.peek(id, Number(current?.revision))).toBe(current?.state);
+      } finally {
+        await app.close();
+      }
+    } finally {
+      init.mockRestore();
       removeDir(dir);
     }
   });
