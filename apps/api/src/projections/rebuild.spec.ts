@@ -28,9 +28,11 @@ afterEach(async () => {
 /** The seeded portfolio and 7 public events in two integration streams (which the rebuild copies). */
 async function seedWithPublicEvents(): Promise<void> {
   await seedPortfolio(ledger);
-  const envelopes = Array.from({ length: 7 }, (_, i) => ({
+  // Municipality names the key (trimmed, lower case) is computed of in SQLite (ASCII) and in JavaScript (other).
+  const names = ['Utrecht', ' \tZeist\n', 'Súdwest-Fryslân', '\u00a0ZEIST ', "'s-Hertogenbosch", 'Utrecht', 'ÅRHUS'];
+  const envelopes = names.map((municipality, i) => ({
     type: 'contract.registered',
-    data: { id: `e-${i}`, type: 'contract.registered', municipality: i % 2 ? 'Utrecht' : 'Zeist', contractId: `c-${i}` },
+    data: { id: `e-${i}`, type: 'contract.registered', municipality, contractId: `c-${i}` },
   }));
   await store.appendToStream('integration-utrecht', envelopes.slice(0, 4));
   await store.appendToStream('integration-zeist', envelopes.slice(4));
@@ -181,6 +183,15 @@ describe('rebuildReadModels', () => {
       const rows = rowsOf(file);
       expect(rows).toEqual(dumpReadModels(live.database.db));
       expect(rows['integration_events']).toHaveLength(7);
+      expect((rows['integration_events'] as { municipality_key: string }[]).map((r) => r.municipality_key)).toEqual([
+        'utrecht',
+        'zeist',
+        'súdwest-fryslân',
+        'zeist',
+        "'s-hertogenbosch",
+        'utrecht',
+        'århus',
+      ]);
       expect(rows['contracts']).toHaveLength(5);
       // Only the rebuilt file is left beside the store: no file of the worker's rows.
       expect(readdirSync(tmp.dir).filter((f) => f.includes('rebuilt') || f.includes('.contracts-'))).toEqual(['rebuilt.sqlite']);

@@ -416,7 +416,7 @@ async function copyIntegrationEvents(
       ELSE 0 END`;
     const copy = db.prepare(
       `INSERT INTO integration_events (position, event_id, type, municipality_key, municipality, contract_id, json)
-       SELECT position, json_extract(data, '$.id'), type, sroi_municipality_key(json_extract(data, '$.municipality')),
+       SELECT position, json_extract(data, '$.id'), type, ${MUNICIPALITY_KEY_SQL},
               json_extract(data, '$.municipality'), json_extract(data, '$.contractId'), data
        FROM store.events WHERE ${inRange} AND (${valid}) ORDER BY position LIMIT @limit`,
     );
@@ -454,6 +454,16 @@ async function copyIntegrationEvents(
     db.exec('DETACH DATABASE store');
   }
 }
+
+/**
+ * `municipalityKey` (trim, lower case) of the event's municipality: in SQLite for an ASCII name (its
+ * length in bytes is its length in characters; JavaScript's `trim` then removes just these six
+ * characters, and `lower` is `toLowerCase`), else by the JavaScript function itself. Calling into
+ * JavaScript for every row made the copy ~10 % slower (three paired runs on 1.07M events).
+ */
+const MUNICIPALITY = "json_extract(data, '$.municipality')";
+const MUNICIPALITY_KEY_SQL = `CASE WHEN length(CAST(${MUNICIPALITY} AS BLOB)) = length(${MUNICIPALITY})
+  THEN lower(trim(${MUNICIPALITY}, char(9, 10, 11, 12, 13, 32))) ELSE sroi_municipality_key(${MUNICIPALITY}) END`;
 
 /** Integration events copied per transaction. */
 const INTEGRATION_COPY_CHUNK = 20_000;
