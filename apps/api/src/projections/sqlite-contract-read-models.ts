@@ -81,7 +81,7 @@ export class SqliteContractReadModels extends ContractReadModels {
 
   async summary(contractId: string, today: string): Promise<ContractSummary | null> {
     assertDate(today, 'today');
-    const { result } = await this.withFreshSnapshots(
+    return this.withFreshSnapshots(
       today,
       () => {
         const row = this.tables.row(contractId);
@@ -92,7 +92,6 @@ export class SqliteContractReadModels extends ContractReadModels {
         return row ? summaryOf(row) : null;
       },
     );
-    return result;
   }
 
   async portfolio(query: PortfolioQuery, today: string): Promise<PortfolioPage> {
@@ -120,7 +119,7 @@ export class SqliteContractReadModels extends ContractReadModels {
       params['status'] = query.status;
     }
     const clause = filter.length ? `WHERE ${filter.join(' AND ')}` : '';
-    const { result } = await this.withFreshSnapshots(
+    return this.withFreshSnapshots(
       today,
       () => this.staleRows(today, where, params),
       () => {
@@ -131,7 +130,6 @@ export class SqliteContractReadModels extends ContractReadModels {
         return { items: rows.map(summaryOf), total, page, pageSize };
       },
     );
-    return result;
   }
 
   /**
@@ -207,7 +205,7 @@ export class SqliteContractReadModels extends ContractReadModels {
    * gathered first: those at hand at once, the others awaited from the store, after which the rows
    * are listed again (the projection may have moved them meanwhile).
    */
-  private async withFreshSnapshots<T>(today: string, stale: () => ContractRow[], then: () => T): Promise<{ result: T }> {
+  private async withFreshSnapshots<T>(today: string, stale: () => ContractRow[], then: () => T): Promise<T> {
     const loaded = new Map<string, { revision: number; state: RegisteredContract }>();
     const stateOf = (row: ContractRow): RegisteredContract | undefined => {
       const l = loaded.get(row.contract_id);
@@ -215,12 +213,12 @@ export class SqliteContractReadModels extends ContractReadModels {
     };
     for (let round = 1; ; round++) {
       const rows = stale();
-      if (rows.length === 0) return { result: then() };
+      if (rows.length === 0) return then();
       const missing = rows.filter((row) => stateOf(row) === undefined);
       if (missing.length === 0) {
         return this.tables.database.transaction(() => {
           for (const row of rows) this.tables.writeSnapshot(row.contract_id, row.revision, figuresOf(stateOf(row) as RegisteredContract, today));
-          return { result: then() };
+          return then();
         });
       }
       if (round === MAX_ROUNDS) throw new ReadModelsBusyError();
