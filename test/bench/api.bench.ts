@@ -11,7 +11,9 @@
  * Scenarios: recording hires (POST; as fast as 50 connections go, then sent evenly at 1,000 and at
  * the 2,000 a second its goal names), GET /status and GET /status?asOf= while hires are written
  * (as fast as 50 connections go, and for asOf also at the 1,500 requests a second its goal names),
- * and, with the service stopped, the rebuild of every projection from position 0 (`npm run
+ * GET /status without writes beside its peer, the machine's floor for that read (a bare Fastify
+ * server answering the same captured bytes from memory: status-floor.server.ts), the service's
+ * rate given as a ratio of the floor's; and, with the service stopped, the rebuild of every projection from position 0 (`npm run
  * rebuild`'s code) with its peak memory.
  *
  * Environment (all optional):
@@ -269,6 +271,41 @@ const hireRequest = (): autocannon.Request => ({
   method: 'POST',
   setupRequest: (req) => ({ ...req, ...hire() }),
 });
+/** One real status answer of the service: its headers (those Node sets itself left out) and body, for the floor. */
+async function captureAnswer(url: string): Promise<{ headers: Record<string, string>; body: string }> {
+  const response = await fetch(`${url}/v1/contracts/${contractId(0)}/status`, { headers: { authorization: headers.authorization } });
+  if (response.status !== 200) throw new Error(`status answered ${response.status}`);
+  const kept: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    if (!['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name)) kept[name] = value;
+  });
+  return { headers: kept, body: await response.text() };
+}
+
+/** The floor's rate for status reads: status-floor.server.ts in its own process, driven as the service is. */
+async function floorRun(dir: string, answer: { headers: Record<string, string>; body: string }): Promise<Result> {
+  const file = join(dir, 'floor-answer.json');
+  writeFileSync(file, JSON.stringify(answer));
+  const port = PORT + 100;
+  const floor = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'status-floor.server.ts')], {
+    cwd: root,
+    env: { ...env, SWC_NODE_PROJECT: join(root, 'tsconfig.base.json'), FLOOR_PORT: String(port), FLOOR_ANSWER: file },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    await new Promise<void>((resolveListening, reject) => {
+      floor.stdout?.setEncoding('utf8').on('data', (chunk: string) => chunk.includes('listening') && resolveListening());
+      floor.once('exit', (code) => reject(new Error(`the status floor exited with ${code}`)));
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await run({ url, connections: 10, duration: 2, headers, requests: [statusRequest('')] });
+    return await run({ url, connections: CONNECTIONS, duration: DURATION, headers, requests: [statusRequest('')] });
+  } finally {
+    floor.kill('SIGTERM');
+    if (floor.exitCode === null) await new Promise((r) => floor.once('exit', r));
+  }
+}
+
 const statusRequest = (query: string): autocannon.Request => ({
   method: 'GET',
   setupRequest: (req) => ({ ...req, path: `/v1/contracts/${contractId(Math.floor(Math.random() * CONTRACTS))}/status${query}` }),
@@ -322,8 +359,14 @@ async function main(): Promise<void> {
       // rates send each second's requests in a burst at its start).
       const [asOfPaced] = await Promise.all([paced(PORT, AS_OF_RATE, DURATION, () => ({ path: `/v1/contracts/${contractId(Math.floor(Math.random() * CONTRACTS))}/status?asOf=2024-06-30` })), writer()]);
       row(`GET /status?asOf= sent evenly at ${AS_OF_RATE.toLocaleString('en')}/s (100 hires/s written meanwhile)`, asOfPaced, 'p99 ≤ 20 ms at ≥ 1,500/s');
+      // The same read without writes, then at once its peer on this machine.
+      const alone = await run({ url, connections: CONNECTIONS, duration: DURATION, headers, requests: [statusRequest('')] });
+      row('GET /status (no writes)', alone, '(beside its floor)');
+      const floor = await floorRun(dir, await captureAnswer(url));
+      rows.push(`| GET /status's floor: bare Fastify, the same bytes from memory (no writes) | ${Math.round(floor.rps)} | ${floor.p50} | ${floor.p99} | ${failures(floor)} | | (the machine's limit for this read) |`);
       log('\n| scenario | req/s (2xx) | p50 ms | p99 ms | errors/non-2xx | service RSS MB after | goal |\n|:--|--:|--:|--:|--:|--:|:--|');
       rows.forEach((r) => log(r));
+      log(`\nGET /status against its floor: ${(alone.rps / floor.rps).toFixed(2)} without writes, ${(status.rps / floor.rps).toFixed(2)} with 100 hires/s written meanwhile (the goal's 15,000/s is ${(15_000 / floor.rps).toFixed(2)} of the floor)`);
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
