@@ -1,9 +1,8 @@
 import { BadRequestException } from '@nestjs/common';
 import { DomainError } from '@sroi/domain';
 import { EventStoreUnavailableError, WrongExpectedVersionError } from '@sroi/event-store';
-import { ReadModelsBusyError } from '../projections/sqlite-contract-read-models';
 import { uuidv5 } from './ids';
-import { ProblemException } from './problem';
+import { ProblemException, RetryLaterError } from './problem';
 import { toProblem } from './problem.filter';
 import { PortfolioQueryDto } from '../contracts/contract-query.dto';
 import { parseBigIntParam, parseDateParam, parseInstantParam } from './time-params';
@@ -24,9 +23,9 @@ describe('problem mapping', () => {
     expect(toProblem(new WrongExpectedVersionError('contract-1', 3n, 4n)).body).toMatchObject({ status: 409, code: 'concurrency-conflict', actualRevision: 4 });
     const unavailable = toProblem(new EventStoreUnavailableError('locked'), silent);
     expect(unavailable.body).toMatchObject({ status: 503, code: 'event-store-unavailable' });
-    const busy = toProblem(new ReadModelsBusyError(), silent);
-    expect(busy.body).toMatchObject({ status: 503, code: 'read-models-busy' });
-    expect(busy.headers).toEqual({ 'retry-after': '1' });
+    const busy = toProblem(new RetryLaterError('read-models-busy', 'logged only', 'Try again', 2), silent);
+    expect(busy.body).toMatchObject({ status: 503, code: 'read-models-busy', detail: 'Try again' });
+    expect(busy.headers).toEqual({ 'retry-after': '2' });
     expect(unavailable.headers['retry-after']).toBe('1');
     expect(toProblem(new ProblemException(412, 'precondition-failed', 'stale')).body).toMatchObject({ status: 412, code: 'precondition-failed' });
     expect(toProblem(new BadRequestException('nope')).body).toMatchObject({ status: 400, code: 'bad-request' });

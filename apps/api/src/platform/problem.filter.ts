@@ -2,8 +2,7 @@ import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter 
 import { isDomainError } from '@sroi/domain';
 import { EventStoreUnavailableError, StreamNotFoundError, WrongExpectedVersionError } from '@sroi/event-store';
 import type { FastifyReply } from 'fastify';
-import { ReadModelsBusyError } from '../projections/sqlite-contract-read-models';
-import { PROBLEM_CONTENT_TYPE, problem, ProblemException, type ProblemBody } from './problem';
+import { PROBLEM_CONTENT_TYPE, problem, ProblemException, RetryLaterError, type ProblemBody } from './problem';
 
 const HTTP_CODES: Record<number, string> = {
   400: 'bad-request',
@@ -43,9 +42,9 @@ export function toProblem(error: unknown, logger?: Logger): { body: ProblemBody;
     logger?.warn(`event store unavailable: ${error.message}`);
     return { body: problem(503, 'event-store-unavailable', 'The event store is unavailable; retry shortly'), headers: { 'retry-after': '1' } };
   }
-  if (error instanceof ReadModelsBusyError) {
+  if (error instanceof RetryLaterError) {
     logger?.warn(error.message);
-    return { body: problem(503, error.code, 'The contracts changed faster than their figures could be computed; retry shortly'), headers: { 'retry-after': '1' } };
+    return { body: problem(503, error.code, error.detail), headers: { 'retry-after': String(error.retryAfterSeconds) } };
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();

@@ -57,6 +57,22 @@ export class ProblemException extends Error {
   }
 }
 
+/**
+ * A part of the service that cannot answer now but may in a moment (503 with `Retry-After`). Its
+ * message is for the log; `detail` is what the caller reads.
+ */
+export class RetryLaterError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly detail: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(message);
+    this.name = 'RetryLaterError';
+  }
+}
+
 export const notFound = (what: string): ProblemException => new ProblemException(404, 'not-found', `${what} was not found`);
 export const forbidden = (detail: string): ProblemException => new ProblemException(403, 'forbidden', detail);
 export const badRequest = (code: string, detail: string, extras: Record<string, unknown> = {}): ProblemException =>

@@ -57,6 +57,17 @@ export interface PortfolioPage {
   pageSize: number;
 }
 
+/** A contract as the obligation monitor reads it (see SqliteContractReadModels.monitored). */
+export interface MonitoredContract {
+  /** Global position of its last event (decimal). */
+  position: string;
+  /** Recording instant of its last event. */
+  updatedAt: string;
+  closed: boolean;
+  /** Its obligation status on `date`, as of the state the row is at. */
+  statusOn(date: string): ObligationStatus;
+}
+
 /** Read side of contracts. Figures are as of `today` (the caller passes the date: no clock reads in queries). */
 export abstract class ContractReadModels {
   abstract summary(contractId: string, today: string): Promise<ContractSummary | null>;

@@ -1,5 +1,6 @@
 import { figuresOf, fold, isRegistered, type ContractStatus, type RegisteredContract } from '@sroi/domain';
 import type { SqliteEventStore } from '@sroi/event-store';
+import { toProblem } from '../platform/problem.filter';
 import { ContractStates, type ContractSummary, type PortfolioQuery, type PortfolioSort } from './read-models';
 import { ReadModelsBusyError, SqliteContractReadModels } from './sqlite-contract-read-models';
 import { StreamContractStates } from './stream-contract-states';
@@ -228,7 +229,10 @@ describe('figures from the folded states (ContractStates)', () => {
       expect(await fixture.runner.waitFor(position, 5_000)).toBe(true);
     });
     const readModels = new SqliteContractReadModels(fixture.tables, states);
-    await expect(readModels.summary('c-1', '2031-01-01')).rejects.toBeInstanceOf(ReadModelsBusyError);
+    const error: unknown = await readModels.summary('c-1', '2031-01-01').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ReadModelsBusyError);
+    // What the caller gets: 503, the code, and when to ask again.
+    expect(toProblem(error, { warn: () => undefined } as never)).toMatchObject({ body: { status: 503, code: 'read-models-busy' }, headers: { 'retry-after': '1' } });
     expect(states.reads).toBe(4); // MAX_ROUNDS - 1 loads, each outrun
     expect(fixture.tables.row('c-1')?.snapshot_as_of).toBeNull();
   });

@@ -1,10 +1,12 @@
 import { assertDate, figuresOf, type RegisteredContract } from '@sroi/domain';
 import type Database from 'better-sqlite3';
+import { RetryLaterError } from '../platform/problem';
 import type { ContractRow, ContractTables } from './contract-tables';
 import {
   ContractReadModels,
   ContractStates,
   type ContractSummary,
+  type MonitoredContract,
   type ObligationStatus,
   type PortfolioPage,
   type PortfolioQuery,
@@ -12,17 +14,6 @@ import {
 } from './read-models';
 
 export const MAX_PAGE_SIZE = 200;
-
-/** A contract as the obligation monitor reads it (see SqliteContractReadModels.monitored). */
-export interface MonitoredContract {
-  /** Global position of its last event (decimal). */
-  position: string;
-  /** Recording instant of its last event. */
-  updatedAt: string;
-  closed: boolean;
-  /** Its obligation status on `date`, as of the state the row is at. */
-  statusOn(date: string): ObligationStatus;
-}
 
 const SORT_COLUMNS: Record<PortfolioSort, string> = {
   title: 'title COLLATE NOCASE',
@@ -46,10 +37,9 @@ const LOAD_CHUNK = 100;
 const MAX_ROUNDS = 5;
 
 /** The read models moved faster than the figures could be computed (never seen outside a test): the query can be asked again. */
-export class ReadModelsBusyError extends Error {
-  readonly code = 'read-models-busy';
+export class ReadModelsBusyError extends RetryLaterError {
   constructor() {
-    super('the contracts changed faster than their figures could be computed; try again');
+    super('read-models-busy', 'the contracts changed faster than their figures could be computed; try again', 'The contracts changed faster than their figures could be computed; retry shortly');
     this.name = 'ReadModelsBusyError';
   }
 }

@@ -3,7 +3,7 @@ import { amsterdamDateOf, OBLIGATION_STATUS_OBSERVED, type ObligationStatus, typ
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { uuidv5 } from '../../platform/ids';
 import { obligationStream, type EventMetadata } from '../../shared/event-codec';
-import type { MonitoredContract } from '../../projections/sqlite-contract-read-models';
+import type { MonitoredContract } from '../../projections/read-models';
 
 /** Namespace of the observations' ids (a fixed random UUID): UUIDv5 of `<contractId>/<asOf>`. */
 export const OBSERVATION_NAMESPACE = '8f3c88e4-1a01-4a83-aec5-22cc3519f29f';
