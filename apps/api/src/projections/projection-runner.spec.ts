@@ -1,8 +1,14 @@
 import { figuresOf, fold, isRegistered } from '@sroi/domain';
 import type { AllSubscription, EventStore, RecordedEvent, SqliteEventStore } from '@sroi/event-store';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { IntegrationLogProjection } from '../integration/integration-log-projection';
 import { contractIdOf, contractStreamId } from './contract-events';
+import { ContractProjection } from './contract-projection';
+import { ContractTables } from './contract-tables';
 import { ProjectionHealth } from './projection-health';
-import { dumpReadModels } from './read-model-database';
+import { ProjectionRunner } from './projection-runner';
+import { dumpReadModels, READ_MODELS_FILE, ReadModelDatabase } from './read-model-database';
 import { buildNewReadModels, rebuildReadModels } from './rebuild';
 import { Ledger, openStore, seedPortfolio, tempDir, toContractEvent, TODAY } from './testing/ledger';
 import { caughtUp, eventually, readModelsIn, type ReadModelsFixture } from './testing/read-models.fixture';
@@ -210,6 +216,38 @@ describe('ProjectionRunner', () => {
       expect((await fixture.readModels.summary('c-1', TODAY))?.revision).toBe(1);
       expect(await fixture.readModels.summary('c-2', TODAY)).toBeNull();
     }, 60_000);
+  });
+
+  it("reads the projections' checkpoints as one snapshot: another process's commit between the two reads does not tear them", async () => {
+    await seedPortfolio(ledger);
+    fixture = readModelsIn(tmp.dir, store);
+    fixture.runner.start();
+    await caughtUp(fixture.runner, store);
+    const head = fixture.runner.lastAppliedPosition() as bigint;
+    await fixture.close();
+    fixture = undefined;
+
+    // Another process (a second connection to the same file) commits both checkpoints further,
+    // in one transaction, right after the first of them has been read.
+    const database = new ReadModelDatabase(join(tmp.dir, READ_MODELS_FILE));
+    const other = new Database(join(tmp.dir, READ_MODELS_FILE));
+    const readOne = database.checkpoint.bind(database);
+    let reads = 0;
+    database.checkpoint = (projection: string) => {
+      const position = readOne(projection);
+      if (++reads === 1) other.transaction(() => other.prepare('UPDATE checkpoints SET position = ?').run(String(head + 1n)))();
+      return position;
+    };
+    try {
+      const runner = new ProjectionRunner(store, database, [new ContractProjection(new ContractTables(database)), new IntegrationLogProjection(database.db)]);
+      expect(reads).toBe(2);
+      // The snapshot before the other commit: both at head (read one by one: head and head + 1, refused).
+      expect(runner.lastAppliedPosition()).toBe(head);
+      expect(readOne('contracts')).toBe(head + 1n);
+    } finally {
+      other.close();
+      database.close();
+    }
   });
 
   it('applies live events after catching up, and waitFor resolves on apply', async () => {

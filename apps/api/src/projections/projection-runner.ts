@@ -207,7 +207,7 @@ export class ProjectionRunner extends ProjectionProgress {
   }
 
   private savedCheckpoint(): bigint | null {
-    const positions = this.projections.map((p) => this.database.checkpoint(p.name));
+    const positions = this.database.checkpoints(this.projections.map((p) => p.name));
     if (positions.some((p) => p === null)) {
       if (positions.some((p) => p !== null)) throw new Error('Read models: some projections have a checkpoint and others none; rebuild them');
       return null;

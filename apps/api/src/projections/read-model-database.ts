@@ -149,6 +149,14 @@ export class ReadModelDatabase {
     return row ? BigInt(row.position) : null;
   }
 
+  /**
+   * The checkpoints of several projections as one snapshot of the file (one read transaction):
+   * read one by one, another process's commit in between would make them differ.
+   */
+  checkpoints(projections: readonly string[]): (bigint | null)[] {
+    return this.db.transaction(() => projections.map((p) => this.checkpoint(p))).deferred();
+  }
+
   /** Saves a checkpoint; call it inside the transaction that applied the events up to `position`. */
   saveCheckpoint(projection: string, position: bigint): void {
     this.putCheckpoint.run(projection, String(position));
