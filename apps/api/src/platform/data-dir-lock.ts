@@ -1,0 +1,39 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The file whose lock says that a service runs on the folder. */
+export const DATA_DIR_LOCK_FILE = 'service.lock';
+
+/** Another process holds the folder's lock. */
+export class DataDirInUseError extends Error {
+  constructor(readonly dataDir: string) {
+    super(`another sroi-ledger service is using ${dataDir} (it holds ${join(dataDir, DATA_DIR_LOCK_FILE)}); stop it, or give this one another SROI_DATA_DIR`);
+    this.name = 'DataDirInUseError';
+  }
+}
+
+export interface DataDirLock {
+  release(): void;
+}
+
+/**
+ * Takes the data folder for this process: two services on one folder would both run the
+ * projections into the same read-model file. The lock is SQLite's exclusive lock on a file of its
+ * own, an OS file lock: it ends with the process however the process ends, so a crash leaves
+ * nothing stale behind. Throws {@link DataDirInUseError} when another process holds it.
+ */
+export function lockDataDir(dataDir: string): DataDirLock {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, DATA_DIR_LOCK_FILE), { timeout: 0 });
+  try {
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.pragma('journal_mode = MEMORY'); // nothing is ever written: no journal file beside it
+    db.exec('BEGIN EXCLUSIVE');
+  } catch (error) {
+    db.close();
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') throw new DataDirInUseError(dataDir);
+    throw error;
+  }
+  return { release: () => db.close() };
+}
