@@ -588,7 +588,6 @@ function removeDatabase(path: string): void {
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${path}${suffix}`, { force: true });
 }
 
-
 /** Events of a log from which the contract rows are built in a worker thread beside the integration log's copy (see RebuildOptions.parallelFrom). */
 const PARALLEL_FROM = 200_000;
 
