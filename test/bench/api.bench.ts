@@ -6,7 +6,9 @@
  *   npm run bench:api
  *
  * After /ready the benchmark waits for the service's background start-up work (cache warming,
- * snapshot refresh) to settle, so the scenarios measure the steady state.
+ * snapshot refresh) to settle, warms the read and the write path up (the latter's first seconds
+ * are a row of their own), and lets the service go quiet again before each scenario, so that the
+ * scenarios measure the steady state and none pays for the previous one's backlog.
  *
  * Scenarios: recording hires (POST; as fast as 50 connections go, then sent evenly at 1,000 and at
  * the 2,000 a second its goal names), GET /status and GET /status?asOf= while hires are written
@@ -57,6 +59,8 @@ const AS_OF_RATE = 1_500;
  * their mean latency is 50 / 2,000 s = 25 ms whatever the service does.
  */
 const HIRE_RATES = [1_000, 2_000];
+/** Seconds of hires before the measured rows: the write path's warm-up. */
+const WARM_UP_SECONDS = 3;
 const PORT = 3900 + Math.floor(Math.random() * 90);
 const TOKEN = 'bench-advisor-token';
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -157,8 +161,9 @@ function cpuTicks(child: ChildProcess): number {
 }
 
 /**
- * Waits until the service's start-up work in the background (warming its caches, refreshing
- * snapshots) is over: its CPU use over one second below 10 %. Gives the seconds waited.
+ * Waits until the service is quiet: its start-up work in the background (warming its caches,
+ * refreshing snapshots) or the catching up after a scenario (projections, publisher) is over, its
+ * CPU use over one second below 10 %. Gives the seconds waited.
  */
 async function waitSettled(child: ChildProcess, timeoutMs: number): Promise<number> {
   const started = Date.now();
@@ -282,28 +287,57 @@ async function captureAnswer(url: string): Promise<{ headers: Record<string, str
   return { headers: kept, body: await response.text() };
 }
 
-/** The floor's rate for status reads: status-floor.server.ts in its own process, driven as the service is. */
-async function floorRun(dir: string, answer: { headers: Record<string, string>; body: string }): Promise<Result> {
-  const file = join(dir, 'floor-answer.json');
-  writeFileSync(file, JSON.stringify(answer));
+/**
+ * A peer server (`<name>.server.ts` beside this file, run from source) in its own process on a
+ * port of its own, driven by `drive` once it prints "listening", stopped afterwards.
+ */
+async function withFloor<T>(name: string, floorEnv: Record<string, string>, drive: (port: number, floor: ChildProcess) => Promise<T>): Promise<T> {
   const port = PORT + 100;
-  const floor = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'status-floor.server.ts')], {
+  const floor = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, `${name}.server.ts`)], {
     cwd: root,
-    env: { ...env, SWC_NODE_PROJECT: join(root, 'tsconfig.base.json'), FLOOR_PORT: String(port), FLOOR_ANSWER: file },
+    env: { ...env, ...floorEnv, SWC_NODE_PROJECT: join(root, 'tsconfig.base.json'), FLOOR_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
     await new Promise<void>((resolveListening, reject) => {
       floor.stdout?.setEncoding('utf8').on('data', (chunk: string) => chunk.includes('listening') && resolveListening());
-      floor.once('exit', (code) => reject(new Error(`the status floor exited with ${code}`)));
+      floor.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
     });
-    const url = `http://127.0.0.1:${port}`;
-    await run({ url, connections: 10, duration: 2, headers, requests: [statusRequest('')] });
-    return await run({ url, connections: CONNECTIONS, duration: DURATION, headers, requests: [statusRequest('')] });
+    return await drive(port, floor);
   } finally {
     floor.kill('SIGTERM');
     if (floor.exitCode === null) await new Promise((r) => floor.once('exit', r));
   }
+}
+
+/** The floor's rate for status reads: status-floor.server.ts, driven as the service is. */
+async function floorRun(dir: string, answer: { headers: Record<string, string>; body: string }): Promise<Result> {
+  const file = join(dir, 'floor-answer.json');
+  writeFileSync(file, JSON.stringify(answer));
+  return withFloor('status-floor', { FLOOR_ANSWER: file }, async (port) => {
+    const url = `http://127.0.0.1:${port}`;
+    await run({ url, connections: 10, duration: 2, headers, requests: [statusRequest('')] });
+    return await run({ url, connections: CONNECTIONS, duration: DURATION, headers, requests: [statusRequest('')] });
+  });
+}
+
+/**
+ * The floor for recording hires: hires-floor.server.ts appending to the benchmark's store (the
+ * service stopped), driven as the service's hires rows are: warm-up, 50 connections, then evenly.
+ */
+async function hiresFloorRun(dir: string): Promise<{ full: Result; even: Result[] }> {
+  return withFloor('hires-floor', { SROI_DATA_DIR: dir }, async (port, floor) => {
+    const url = `http://127.0.0.1:${port}`;
+    await run({ url, connections: 10, duration: WARM_UP_SECONDS, headers, requests: [hireRequest()] });
+    await waitSettled(floor, 60_000);
+    const full = await run({ url, connections: CONNECTIONS, duration: DURATION, headers, requests: [hireRequest()] });
+    const even: Result[] = [];
+    for (const rate of HIRE_RATES) {
+      await waitSettled(floor, 60_000);
+      even.push(await paced(port, rate, DURATION, hire));
+    }
+    return { full, even };
+  });
 }
 
 const statusRequest = (query: string): autocannon.Request => ({
@@ -314,6 +348,8 @@ const statusRequest = (query: string): autocannon.Request => ({
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(env['BENCH_DIR'] ?? os.tmpdir(), 'sroi-bench-api-'));
   log(`sroi-ledger API benchmark: ${CONTRACTS} contracts, ${EVENTS} events, ${DURATION} s per scenario, ${CONNECTIONS} connections, ${os.cpus().length} cores, Node ${process.version}`);
+  /** The service's hires rows, to set beside their floor's at the end. */
+  const serviceHires: { full?: Result; even: Result[] } = { even: [] };
   try {
     writeFileSync(join(dir, 'tokens.json'), JSON.stringify([{ tokenSha256: sha256(TOKEN), subject: 'bench', role: 'advisor', municipality: 'Utrecht' }]));
     await preload(dir);
@@ -339,34 +375,52 @@ async function main(): Promise<void> {
       log(`service settled (start-up work in the background done, CPU < 10 %) ${settled.toFixed(0)} s later`);
       const url = `http://127.0.0.1:${PORT}`;
       const rows: string[] = [];
+      const waited: number[] = [];
       const row = (name: string, r: Result, goal: string) =>
         rows.push(`| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${failures(r)} | ${rssMb(child)} | ${goal} |`);
       log(`service RSS when settled: ${rssMb(child)} MB`);
 
-      // warm-up
+      // Warm-up of the read path and of the write path (the append thread starts with the first
+      // hire; the write path's code is compiled in its first seconds). The write path's first
+      // seconds are shown as a row of their own: what the first hires after a start meet.
       await run({ url, connections: 10, duration: 2, headers, requests: [statusRequest('')] });
+      row(`POST /hires, the first ${WARM_UP_SECONDS} s after start-up (warm-up, 10 connections)`, await run({ url, connections: 10, duration: WARM_UP_SECONDS, headers, requests: [hireRequest()] }), '(not a goal row)');
+      // Each row starts on a quiet service, so that it does not pay for the previous row's backlog.
+      const quiet = async () => {
+        waited.push(await waitSettled(child, 60_000));
+      };
 
-      row('POST /hires (record a hire)', await run({ url, connections: CONNECTIONS, duration: DURATION, headers, requests: [hireRequest()] }), '≥ 2,000/s, p99 ≤ 20 ms');
+      await quiet();
+      serviceHires.full = await run({ url, connections: CONNECTIONS, duration: DURATION, headers, requests: [hireRequest()] });
+      row('POST /hires (record a hire)', serviceHires.full, '≥ 2,000/s, p99 ≤ 20 ms');
       for (const rate of HIRE_RATES) {
-        row(`POST /hires sent evenly at ${rate.toLocaleString('en')}/s`, await paced(PORT, rate, DURATION, hire), 'p99 ≤ 20 ms at ≥ 2,000/s');
+        await quiet();
+        const even = await paced(PORT, rate, DURATION, hire);
+        serviceHires.even.push(even);
+        row(`POST /hires sent evenly at ${rate.toLocaleString('en')}/s`, even, 'p99 ≤ 20 ms at ≥ 2,000/s');
       }
+      await quiet();
       const writer = () => run({ url, connections: 2, duration: DURATION, overallRate: 100, headers, requests: [hireRequest()] });
       const [status] = await Promise.all([run({ url, connections: CONNECTIONS, duration: DURATION, headers, requests: [statusRequest('')] }), writer()]);
       row('GET /status (100 hires/s written meanwhile)', status, '≥ 15,000/s, p99 ≤ 10 ms');
+      await quiet();
       const [asOf] = await Promise.all([run({ url, connections: CONNECTIONS, duration: DURATION, headers, requests: [statusRequest('?asOf=2024-06-30')] }), writer()]);
       row('GET /status?asOf= (100 hires/s written meanwhile)', asOf, '≥ 1,500/s, p99 ≤ 20 ms');
       // The goal names a rate: the latency of requests sent at 1,500 a second, evenly (autocannon's
       // rates send each second's requests in a burst at its start).
+      await quiet();
       const [asOfPaced] = await Promise.all([paced(PORT, AS_OF_RATE, DURATION, () => ({ path: `/v1/contracts/${contractId(Math.floor(Math.random() * CONTRACTS))}/status?asOf=2024-06-30` })), writer()]);
       row(`GET /status?asOf= sent evenly at ${AS_OF_RATE.toLocaleString('en')}/s (100 hires/s written meanwhile)`, asOfPaced, 'p99 ≤ 20 ms at ≥ 1,500/s');
       // The same read without writes, then at once its peer on this machine.
+      await quiet();
       const alone = await run({ url, connections: CONNECTIONS, duration: DURATION, headers, requests: [statusRequest('')] });
       row('GET /status (no writes)', alone, '(beside its floor)');
       const floor = await floorRun(dir, await captureAnswer(url));
       rows.push(`| GET /status's floor: bare Fastify, the same bytes from memory (no writes) | ${Math.round(floor.rps)} | ${floor.p50} | ${floor.p99} | ${failures(floor)} | | (the machine's limit for this read) |`);
       log('\n| scenario | req/s (2xx) | p50 ms | p99 ms | errors/non-2xx | service RSS MB after | goal |\n|:--|--:|--:|--:|--:|--:|:--|');
       rows.forEach((r) => log(r));
-      log(`\nGET /status against its floor: ${(alone.rps / floor.rps).toFixed(2)} without writes, ${(status.rps / floor.rps).toFixed(2)} with 100 hires/s written meanwhile (the goal's 15,000/s is ${(15_000 / floor.rps).toFixed(2)} of the floor)`);
+      log(`\nBefore each row the service was let go quiet (CPU < 10 % over a second): ${waited.map((w) => `${w.toFixed(0)} s`).join(', ')}`);
+      log(`GET /status against its floor: ${(alone.rps / floor.rps).toFixed(2)} without writes, ${(status.rps / floor.rps).toFixed(2)} with 100 hires/s written meanwhile (the goal's 15,000/s is ${(15_000 / floor.rps).toFixed(2)} of the floor)`);
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
@@ -383,6 +437,13 @@ async function main(): Promise<void> {
     if (rebuild.status !== 0) throw new Error(`rebuild failed: ${rebuild.stderr}`);
     const peak = Number(/peak memory (\d+) MB/.exec(rebuild.stdout)?.[1] ?? 0) * 1024;
     log(`rebuild: ${((Date.now() - started) / 1000).toFixed(1)} s wall (process start included), peak RSS ${(peak / 1024).toFixed(0)} MB (goal: 1,000,000 events in ≤ 5 s, ≤ 150 MB)`);
+
+    // Last, as it appends to the store the rebuild has read: the hires' floor.
+    const floor = await hiresFloorRun(dir);
+    log('\n| POST /hires\'s floor: bare Fastify appending one event to the same store | req/s (2xx) | p50 ms | p99 ms | errors/non-2xx | the service\'s row against it |\n|:--|--:|--:|--:|--:|:--|');
+    const against = (service: Result | undefined, peer: Result) => (service ? `${(service.rps / peer.rps).toFixed(2)} of the rate, p99 ${service.p99} against ${peer.p99} ms` : '');
+    log(`| ${CONNECTIONS} connections as fast as they go | ${Math.round(floor.full.rps)} | ${floor.full.p50} | ${floor.full.p99} | ${failures(floor.full)} | ${against(serviceHires.full, floor.full)} |`);
+    floor.even.forEach((r, i) => log(`| sent evenly at ${HIRE_RATES[i].toLocaleString('en')}/s | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${failures(r)} | ${against(serviceHires.even[i], r)} |`));
   } finally {
     if (env['BENCH_KEEP'] !== '1') rmSync(dir, { recursive: true, force: true });
     else log(`kept ${dir}`);
