@@ -277,7 +277,7 @@ export class SqliteEventStore implements EventStore {
         }
         throw new EventStoreUnavailableError('The append thread stopped: these appends may or may not have been committed', { cause: error });
       }
-      if (checkpointer?.committed()) this.finishCheckpoint();
+      if (checkpointer?.committed()) this.appendThread.finishCheckpoint();
       if ('outcomes' in reply) return reply.outcomes;
       const cause = Object.assign(new Error(reply.failure.message), { code: reply.failure.code });
       if (reply.failure.busy) throw new EventStoreUnavailableError(`The event store stayed locked for ${this.lockWaitMs} ms`, { cause });
@@ -317,7 +317,10 @@ export class SqliteEventStore implements EventStore {
     return this.checkpointer;
   }
 
-  /** See WalCheckpointer.committed(): a short checkpoint so that the next commit starts the WAL over. */
+  /**
+   * See WalCheckpointer.committed(): a checkpoint by the writer so that its next commit starts the
+   * WAL over; here, where this connection commits (the append thread runs its own).
+   */
   private finishCheckpoint(): void {
     try {
       this.db.pragma('wal_checkpoint(PASSIVE)');

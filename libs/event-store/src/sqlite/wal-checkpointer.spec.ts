@@ -51,13 +51,16 @@ describe('background WAL checkpoints', () => {
     expectWalGoneWithEvents(file, 6000);
   });
 
-  it('a store with the append thread checkpoints on the checkpoint thread, not in the commits: the WAL starts over past its limit, and is removed at close', async () => {
+  it('a store with the append thread checkpoints on the checkpoint thread, not in the commits, and finishes on the append thread, never on the event loop: the WAL starts over past its limit, and is removed at close', async () => {
     const file = join(dir, 'threaded', 'events.sqlite');
     // Small limits (the defaults let the WAL grow to 128 MB): 3,000 commits pass them several times.
     const store = new SqliteEventStore({ path: file, checkpoints: { everyCommits: 50, restartFrames: 1024 } });
+    const mainConnection = (store as unknown as { db: Database.Database }).db;
+    const pragmas = jest.spyOn(mainConnection, 'pragma');
     try {
       for (let i = 0; i < 3000; i++) await store.appendToStream(`s-${i % 20}`, [{ type: 'Noted', data: { ...payload, i } }]);
       expect(store.committingOn()).toBe('append-thread');
+      expect(pragmas.mock.calls.filter(([sql]) => /wal_checkpoint/i.test(sql))).toEqual([]);
       await until('a checkpoint has run', () => (store.checkpointStats()?.checkpoints ?? 0) > 0);
       expect(store.checkpointStats()?.lastCheckpointedFrames).toBeGreaterThan(0);
       // Without the writer's finishing checkpoint it would hold every frame of the 3,000 commits (~25 MB).
