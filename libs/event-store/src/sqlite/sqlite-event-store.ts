@@ -68,16 +68,20 @@ export interface SqliteEventStoreOptions {
 }
 
 /**
- * Background checkpoints of a store that commits on the append thread: seldom, so that the WAL
- * holds many commits' worth of pages. Each append changes a page of the stream index at random
- * (the stream's last entries), and a checkpoint writes each changed page once however often it
- * changed since the last one: a page changed by ten commits in the WAL is written back once, not
- * ten times. Measured (10,000 contracts, hires at full speed, four paired runs): 1,366–1,648
- * against 1,025–1,330 hires a second, p99 74–86 against 105–141 ms, with SQLite's auto-checkpoint
- * every 1,000 pages in the thread's commits. The WAL then grows to ~128 MB (32,768 frames of
- * 4 kB) before it starts over; a restart after a crash reads it once.
+ * Background checkpoints of a store that commits on the append thread. Each append changes a page
+ * of the stream index at random (the stream's last entries), and a checkpoint writes each changed
+ * page back once however often it changed since the last one, so rarer checkpoints write less: in
+ * the fourth session, checkpoints every 1,000 commits (the WAL starting over past 32,768 frames,
+ * 128 MB) gave 1,366–1,648 against 1,025–1,330 hires a second with SQLite's auto-checkpoint every
+ * 1,000 pages in the thread's commits. But no commit goes on during the writer's finishing
+ * checkpoint (see WalCheckpointer.committed()), and with a WAL that large it took 110–240 ms:
+ * appends sent evenly at 1,000 a second to the bench's hires floor (a bare server on this store)
+ * waited up to 110–190 ms in five windows of six. Past 4,096 frames (16 MB), every 200 commits:
+ * at most 24–42 ms, p99 12–21 against 17–68 ms, for about 15 % fewer appends a second at full
+ * speed (three alternating pairs: 6,055–6,887 against 5,877–7,340), far above what the service
+ * asks of it. A restart after a crash also reads a smaller WAL.
  */
-const APPEND_THREAD_CHECKPOINTS = { everyCommits: 1000, intervalMs: 60_000, restartFrames: 32_768 } as const;
+const APPEND_THREAD_CHECKPOINTS = { everyCommits: 200, intervalMs: 60_000, restartFrames: 4_096 } as const;
 
 /** `wal_autocheckpoint` of the committing connection when the background checkpointer has failed. */
 const FALLBACK_CHECKPOINT_PAGES = 1000;
