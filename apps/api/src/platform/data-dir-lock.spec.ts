@@ -12,10 +12,13 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A second process that takes the lock with the same function and holds it until killed. */
+/**
+ * A second process that takes the lock with the same function and holds it until killed. It drops
+ * the handle and collects garbage before it says so: the lock must outlive its handle.
+ */
 function holderProcess(): Promise<ReturnType<typeof spawn>> {
-  const code = `const { lockDataDir } = require(${JSON.stringify(join(__dirname, 'data-dir-lock.ts'))}); lockDataDir(${JSON.stringify(dir)}); process.stdout.write('held\\n'); setInterval(() => {}, 1000);`;
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', '-e', code], {
+  const code = `const { lockDataDir } = require(${JSON.stringify(join(__dirname, 'data-dir-lock.ts'))}); lockDataDir(${JSON.stringify(dir)}); global.gc(); process.stdout.write('held\\n'); setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['--expose-gc', '-r', '@swc-node/register', '-e', code], {
     cwd: root,
     env: { ...process.env, SWC_NODE_PROJECT: join(root, 'tsconfig.base.json') },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -13,6 +13,13 @@ export class DataDirInUseError extends Error {
   }
 }
 
+/**
+ * The folder locks this process holds, referenced here until released: a connection nobody
+ * references any more is closed when it is garbage-collected, and its lock goes with it (the lock
+ * test's holder process, which dropped the handle, lost its lock that way now and then).
+ */
+const held = new Set<Database.Database>();
+
 export interface DataDirLock {
   release(): void;
 }
@@ -35,5 +42,11 @@ export function lockDataDir(dataDir: string): DataDirLock {
     if ((error as { code?: string }).code === 'SQLITE_BUSY') throw new DataDirInUseError(dataDir);
     throw error;
   }
-  return { release: () => db.close() };
+  held.add(db);
+  return {
+    release: () => {
+      held.delete(db);
+      db.close();
+    },
+  };
 }
