@@ -53,7 +53,7 @@ describe('background WAL checkpoints', () => {
 
   it('a store with the append thread checkpoints on the checkpoint thread, not in the commits, and finishes on the append thread, never on the event loop: the WAL starts over past its limit, and is removed at close', async () => {
     const file = join(dir, 'threaded', 'events.sqlite');
-    // Small limits (the defaults let the WAL grow to 128 MB): 3,000 commits pass them several times.
+    // Small limits (the defaults let the WAL grow to 16 MB): 3,000 commits pass them several times.
     const store = new SqliteEventStore({ path: file, checkpoints: { everyCommits: 50, restartFrames: 1024 } });
     const mainConnection = (store as unknown as { db: Database.Database }).db;
     const pragmas = jest.spyOn(mainConnection, 'pragma');
@@ -69,6 +69,29 @@ describe('background WAL checkpoints', () => {
       await store.close();
     }
     expectWalGoneWithEvents(file, 3000);
+  });
+
+  it('a finishing checkpoint that fails on the committing connection is a warning: the appends before it stand', async () => {
+    const file = join(dir, 'finish-fails', 'events.sqlite');
+    const store = new SqliteEventStore({ path: file, appendThread: false });
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      await store.appendToStream('s-1', [{ type: 'Noted', data: { i: 0 } }]);
+      const internals = store as unknown as { db: Database.Database; checkpointer: WalCheckpointer };
+      jest.spyOn(internals.checkpointer, 'committed').mockReturnValue(true);
+      const pragma = internals.db.pragma.bind(internals.db);
+      jest.spyOn(internals.db, 'pragma').mockImplementation((sql: string, options?: Database.PragmaOptions) => {
+        if (/wal_checkpoint/i.test(sql)) throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+        return pragma(sql, options);
+      });
+      await expect(store.appendToStream('s-1', [{ type: 'Noted', data: { i: 1 } }])).resolves.toMatchObject({ nextExpectedRevision: 1n });
+      expect(String(warn.mock.calls[0]?.[0])).toMatch(/finishing WAL checkpoint failed: disk I\/O error/);
+      expect((await store.readStream('s-1')).map((e) => e.data)).toEqual([{ i: 0 }, { i: 1 }]);
+    } finally {
+      warn.mockRestore();
+      jest.restoreAllMocks();
+      await store.close();
+    }
   });
 
   it('a store with the append thread whose checkpointer fails checkpoints in the thread\'s commits again: the WAL stays bounded', async () => {
