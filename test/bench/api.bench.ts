@@ -15,8 +15,10 @@
  * (as fast as 50 connections go, and for asOf also at the 1,500 requests a second its goal names),
  * GET /status without writes beside its peer, the machine's floor for that read (a bare Fastify
  * server answering the same captured bytes from memory: status-floor.server.ts), the service's
- * rate given as a ratio of the floor's; and, with the service stopped, the rebuild of every projection from position 0 (`npm run
- * rebuild`'s code) with its peak memory.
+ * rate given as a ratio of the floor's; and, with the service stopped, the rebuild of every
+ * projection from position 0 (`npm run rebuild`'s code) with its peak memory, and last the hires'
+ * floor (hires-floor.server.ts: a bare server appending the same events to the same store), driven
+ * as the service's hires rows were, with those rows set beside it.
  *
  * Environment (all optional):
  *   BENCH_CONTRACTS     contracts preloaded                  (default 10,000)
