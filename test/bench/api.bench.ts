@@ -34,10 +34,10 @@ import { utrecht2019 } from '@sroi/domain';
 import autocannon from 'autocannon';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
+import { openLoop } from './open-loop';
 
 /** The node options `npm start` runs the service with (package.json; the Dockerfile has the same), so that the benchmark cannot drift from them. */
 function startNodeOptions(): string[] {
@@ -210,60 +210,11 @@ function run(options: autocannon.Options): Promise<Result> {
   });
 }
 
-/**
- * An open-loop load: requests (a GET, or a POST of `body`) sent evenly at `rate` a second for `seconds`, over keep-alive
- * connections (at most CONNECTIONS), each one's latency counted from the moment it was due, so a
- * slow answer delays nothing and hides nothing (no coordinated omission).
- */
+/** An open-loop load (open-loop.ts): a GET, or a POST of `body`, sent evenly at `rate` a second, at most CONNECTIONS at a time. */
 function paced(port: number, rate: number, seconds: number, request: () => { path: string; body?: string }): Promise<Result> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-  const latencies: number[] = [];
-  let non2xx = 0;
-  const statuses: Record<string, number> = {};
-  let errors = 0;
-  let sent = 0;
-  const total = rate * seconds;
-  const started = performance.now();
-  return new Promise((resolvePromise) => {
-    let open = 0;
-    const finish = () => {
-      if (sent < total || open > 0) return;
-      agent.destroy();
-      latencies.sort((a, b) => a - b);
-      const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN);
-      resolvePromise({ rps: (latencies.length - non2xx) / ((performance.now() - started) / 1000), p50: at(0.5), p99: at(0.99), non2xx, statuses, errors });
-    };
-    const tick = () => {
-      // Request n is due at n / rate seconds: the first at once.
-      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
-      for (; sent < due; sent++) {
-        const dueAt = started + (sent / rate) * 1000;
-        open++;
-        const { path, body } = request();
-        const req = http.request({ host: '127.0.0.1', port, method: body === undefined ? 'GET' : 'POST', path, agent, headers: body === undefined ? { authorization: headers.authorization } : headers }, (res) => {
-          res.resume();
-          res.on('end', () => {
-            latencies.push(performance.now() - dueAt);
-            if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode > 299) {
-              non2xx++;
-              const code = String(res.statusCode);
-              statuses[code] = (statuses[code] ?? 0) + 1;
-            }
-            open--;
-            finish();
-          });
-        });
-        req.on('error', () => {
-          errors++;
-          open--;
-          finish();
-        });
-        req.end(body);
-      }
-      if (sent < total) setTimeout(tick, 1);
-      else finish();
-    };
-    tick();
+  return openLoop(port, rate, seconds, CONNECTIONS, { authorization: headers.authorization, 'content-type': headers['content-type'] }, () => {
+    const { path, body } = request();
+    return { method: body === undefined ? 'GET' : 'POST', path, body };
   });
 }
 
