@@ -37,7 +37,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
-import { openLoop } from './open-loop';
+import { openLoop, type OpenLoopResult } from './open-loop';
 
 /** The node options `npm start` runs the service with (package.json; the Dockerfile has the same), so that the benchmark cannot drift from them. */
 function startNodeOptions(): string[] {
@@ -180,15 +180,8 @@ async function waitSettled(child: ChildProcess, timeoutMs: number): Promise<numb
   return (Date.now() - started) / 1000;
 }
 
-interface Result {
-  rps: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-  /** The non-2xx answers by status code (a 409 is a concurrency conflict that its one retry met again). */
-  statuses: Record<string, number>;
-  errors: number;
-}
+/** A scenario's figures, from autocannon or the open-loop client (a 409 among the non-2xx is a concurrency conflict that its one retry met again). */
+type Result = OpenLoopResult;
 
 /** `n`, and the status codes of the non-2xx answers among them: "1 (409 ×1)". */
 function failures(r: Result): string {
