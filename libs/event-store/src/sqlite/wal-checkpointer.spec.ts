@@ -20,6 +20,8 @@ async function until(what: string, condition: () => boolean, timeoutMs = 10_000)
 }
 
 const payload = { text: 'x'.repeat(2000) };
+/** Tests of thousands of durable appends: 2–5 s here, more on a busy machine (jest's default is 5 s). */
+const HEAVY_MS = 30_000;
 
 /** After the store's close: no WAL file left, and every event in the database file. */
 function expectWalGoneWithEvents(file: string, events: number): void {
@@ -49,7 +51,7 @@ describe('background WAL checkpoints', () => {
     }
     // The writer closed last: SQLite checkpointed the rest and removed the WAL.
     expectWalGoneWithEvents(file, 6000);
-  });
+  }, HEAVY_MS);
 
   it('a store with the append thread checkpoints on the checkpoint thread, not in the commits, and finishes on the append thread, never on the event loop: the WAL starts over past its limit, and is removed at close', async () => {
     const file = join(dir, 'threaded', 'events.sqlite');
@@ -69,7 +71,7 @@ describe('background WAL checkpoints', () => {
       await store.close();
     }
     expectWalGoneWithEvents(file, 3000);
-  });
+  }, HEAVY_MS);
 
   it('a finishing checkpoint that fails on the committing connection is a warning: the appends before it stand', async () => {
     const file = join(dir, 'finish-fails', 'events.sqlite');
@@ -116,7 +118,7 @@ describe('background WAL checkpoints', () => {
       await store.close();
     }
     expectWalGoneWithEvents(file, 4000);
-  });
+  }, HEAVY_MS);
 
   it('a store without appends starts no worker; one with background checkpoints off checkpoints in its commits', async () => {
     const readOnly = new SqliteEventStore({ path: join(dir, 'reader', 'events.sqlite'), appendThread: false });
@@ -132,7 +134,7 @@ describe('background WAL checkpoints', () => {
     } finally {
       await inline.close();
     }
-  });
+  }, HEAVY_MS);
 
   it('close(): a worker not done in time is left to close its connection and end by itself, never terminated inside a call', async () => {
     const file = join(dir, 'busy', 'events.sqlite');
