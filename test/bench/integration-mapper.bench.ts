@@ -7,9 +7,13 @@
  * Two recording rhythms: every 2 hours (several events a day) and every 3 days (a new date at
  * almost every event, the worst case for the cache of realised values). Ids are a cheap stand-in
  * for the app's UUIDv5; dates come from `amsterdamDateOf`.
+ *
+ * Then the first event of a contract after the publisher's warm-up (its last hire mapped on from
+ * `mapperStateAfter`'s state, recorded on the same day as the event before it, the contract under way), beside its peer in the same run: the same state without the
+ * realised values, as the warm-up left it before it kept them.
  */
 import { decide, evolve, initialState, isDomainError, utrecht2019, type ContractCommand, type ContractState } from '@sroi/domain';
-import { amsterdamDateOf, mapContractStream, type MapperOptions, type SourceEvent } from '@sroi/integration-events';
+import { amsterdamDateOf, mapContractEvent, mapContractStream, mapperStateAfter, type ContractMapperState, type MapperOptions, type SourceEvent } from '@sroi/integration-events';
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -80,4 +84,43 @@ for (const [events, stepMs, label] of [
   }
   const s = (performance.now() - t0) / 1000;
   process.stdout.write(`${label.padEnd(28)} ${Math.round(mapped / s).toLocaleString('en-US').padStart(9)} events/s  (${published} public events per pass)\n`);
+}
+
+/** Mappings a second of each case's hire, each from its own folded state as `prepare` makes it. */
+function rate(cases: readonly { folded: ContractMapperState[]; hire: SourceEvent }[], prepare: (folded: ContractMapperState) => ContractMapperState): number {
+  const t0 = performance.now();
+  let n = 0;
+  for (const c of cases) {
+    for (const folded of c.folded) mapContractEvent(prepare(folded), c.hire, opts);
+    n += c.folded.length;
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+
+process.stdout.write('\nthe first hire of a contract after the warm-up fold (mappings/s):\n');
+for (const [events, copies] of [
+  [100, 4_000],
+  [500, 400],
+] as const) {
+  // every 3 days, so that the contract is under way at its later hires (every 2 hours, its events
+  // would all lie before its start, where nothing is realised yet)
+  const stream = build(events, 3 * DAY, events + 7);
+  // each hire of the stream's second half, as the first event after a warm-up that folded the
+  // events before it, recorded an hour after the one before it (a busy contract: the date the
+  // values are on stays the same). Mapping takes the fold's realised values over, so every
+  // mapping gets a folded state of its own, made beforehand.
+  const hires = stream.flatMap((x, j) => (j >= events / 2 && x.event.type === 'HireRecorded' ? [j] : []));
+  const casesOf = (perHire: number) =>
+    hires.map((j) => ({
+      folded: Array.from({ length: perHire }, () => mapperStateAfter(stream.slice(0, j), opts)),
+      hire: { ...stream[j], recordedAt: new Date(Date.parse(stream[j - 1].recordedAt) + 3_600_000).toISOString() },
+    }));
+  const warmUp = casesOf(Math.ceil(200 / hires.length));
+  rate(warmUp, (folded) => ({ ...folded, realised: null }));
+  rate(warmUp, (folded) => folded);
+  const cases = casesOf(Math.ceil(copies / hires.length));
+  const kept = rate(cases, (folded) => folded);
+  const none = rate(cases, (folded) => ({ ...folded, realised: null }));
+  const label = `${events} events, values kept`;
+  process.stdout.write(`${label.padEnd(28)} ${Math.round(kept).toLocaleString('en-US').padStart(9)}  against ${Math.round(none).toLocaleString('en-US')} without them: ${(kept / none).toFixed(1)}x (${hires.length} hires)\n`);
 }

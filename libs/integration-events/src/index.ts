@@ -19,6 +19,7 @@ export {
   mapperStateAfter,
   MapperStateFold,
   mapStatusObservation,
+  withContract,
   type ContractMapperState,
   type MapperOptions,
   type MapResult,

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { shippedCatalogueEvents, utrecht2015, utrecht2019, type ContractCommand } from '@sroi/domain';
 import { amsterdamDateOf } from './amsterdam-date';
 import type { PublicEvent } from './events';
-import { createMapperState, mapContractEvent, mapContractStream, type MapperOptions, type SourceEvent } from './mapper';
+import { createMapperState, mapContractEvent, mapContractStream, mapperStateAfter, withContract, type MapperOptions, type SourceEvent } from './mapper';
 import { PUBLIC_EVENT_SCHEMAS } from './schemas';
 import { registerCommand, StreamBuilder } from './testing/fixtures';
 import { types } from './testing/support';
@@ -408,5 +408,49 @@ describe('what yields nothing', () => {
     const { state } = mapContractEvent(undefined, reg, OPTS);
     const ghost: SourceEvent = { ...reg, id: 'g', event: { type: 'ContributionVerified', schemaVersion: 1, data: { contributionId: 'ghost', note: '' } } };
     expect(() => mapContractEvent(state, ghost, OPTS)).toThrow(/ghost/);
+  });
+});
+
+describe('the state folded without mapping (mapperStateAfter, the publisher\'s warm-up and cache miss)', () => {
+  it('keeps the realised values its figures gave: the next event values only what changed, and maps byte for byte as from the mapped state', () => {
+    const b = new StreamBuilder();
+    b.record(registerCommand(), '2022-12-15T09:00:00Z');
+    b.record(hire({ placementId: 'p-1' }), '2023-02-01T08:00:00Z');
+    b.record(hire({ placementId: 'p-2', hoursPerWeek: 24, endDate: '2023-06-30' }), '2023-03-01T08:00:00Z');
+    b.record(purchase(), '2023-03-02T08:00:00Z');
+    const mapped = mapContractStream(b.sources, OPTS).state;
+    const folded = mapperStateAfter(b.sources, OPTS);
+    const values = (s: { realised: unknown }) => [...(s.realised as { values: Map<string, number> }).values].sort();
+    // the realised values on the last event's date, as mapping every event left them
+    expect(values(folded)).toEqual(values(mapped));
+    expect(values(folded).map(([id]) => id)).toEqual(['k-1', 'p-1', 'p-2']);
+
+    const next = b.record(hire({ placementId: 'p-3', startDate: '2023-03-10' }), '2023-04-01T08:00:00Z');
+    const fromFolded = mapContractStream(next, OPTS, folded);
+    // taken over in place, as mapping takes its own over: not valued afresh into a new one
+    expect(fromFolded.state.realised).toBe(folded.realised);
+    expect(JSON.stringify(fromFolded.events)).toBe(JSON.stringify(mapContractStream(next, OPTS, mapped).events));
+  });
+
+  it('withContract hands the realised values over to an equal contract held elsewhere (the write side\'s)', () => {
+    const b = new StreamBuilder();
+    b.record(registerCommand(), '2022-12-15T09:00:00Z');
+    b.record(hire({ placementId: 'p-1' }), '2023-02-01T08:00:00Z');
+    b.record(purchase(), '2023-03-02T08:00:00Z');
+    const mapped = mapContractStream(b.sources, OPTS).state;
+    const folded = mapperStateAfter(b.sources, OPTS);
+    const held = structuredClone(folded.contract);
+    const adopted = withContract(folded, held);
+    expect(adopted.contract).toBe(held);
+
+    const next = b.record(hire({ placementId: 'p-2', startDate: '2023-03-10' }), '2023-04-01T08:00:00Z');
+    const expected = JSON.stringify(mapContractStream(next, OPTS, mapped).events);
+    const fromAdopted = mapContractStream(next, OPTS, adopted);
+    expect(fromAdopted.state.realised).toBe(folded.realised);
+    expect(JSON.stringify(fromAdopted.events)).toBe(expected);
+    // the folded state no longer owns them: mapped on again, it values everything afresh, to the same events
+    const again = mapContractStream(next, OPTS, folded);
+    expect(again.state.realised).not.toBe(folded.realised);
+    expect(JSON.stringify(again.events)).toBe(expected);
   });
 });

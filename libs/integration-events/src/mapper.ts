@@ -130,6 +130,21 @@ export interface MapResult {
 
 export const createMapperState = (): ContractMapperState => ({ contract: initialState, lastStatus: null, statusAsOf: null, realised: null });
 
+/**
+ * `state` with `contract` in place of its own: an equal state held elsewhere (the same stream,
+ * folded by the domain as far), as `MapperOptions.advance` may give one. The realised values go
+ * with it (taken over, as mapping takes them over), so that mapping on from the result values
+ * again only what the next event changes.
+ */
+export function withContract(state: ContractMapperState, contract: ContractState): ContractMapperState {
+  const cache = state.realised as RealisedCache | null;
+  if (cache !== null && cache.owner === state.contract && isRegistered(contract)) {
+    cache.owner = contract;
+    cache.periods = contract.periods;
+  }
+  return { ...state, contract };
+}
+
 const CONTRACT_TYPES: ReadonlySet<string> = new Set<string>(CONTRACT_EVENT_TYPES);
 
 /** True for a status observation of an obligation stream (see mapStatusObservation). */
@@ -394,7 +409,10 @@ export class MapperStateFold {
     } else {
       // The status emitted last is the status after the last event: mapping emits every change of it.
       const asOf = this.options.dateOf(pending.recordedAt);
-      this.settled = { contract, lastStatus: figuresOf(contract, asOf, pending.recordedAt).status, statusAsOf: asOf, realised: null };
+      const full = figuresOf(contract, asOf, pending.recordedAt);
+      // Its figures hold every contribution's realised value: kept, they spare the next mapping
+      // (the publisher's first event of each contract after a start) valuing them all afresh.
+      this.settled = { contract, lastStatus: full.status, statusAsOf: asOf, realised: fromFull(contract, full, asOf) };
     }
     this.pending = null;
   }

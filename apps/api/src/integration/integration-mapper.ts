@@ -1,5 +1,5 @@
 import { evolve, isRegistered, type ContractState } from '@sroi/domain';
-import { amsterdamDateOf, mapContractEvent, MapperStateFold, type ContractMapperState, type MapperOptions } from '@sroi/integration-events';
+import { amsterdamDateOf, mapContractEvent, MapperStateFold, withContract, type ContractMapperState, type MapperOptions } from '@sroi/integration-events';
 import { CONTRACT_STREAM_PREFIX } from '../shared/event-codec';
 import { uuidv5 } from '../platform/ids';
 import type { PublicEventMapper, StateFold } from './publisher/integration-publisher';
@@ -43,7 +43,7 @@ export function integrationStateFold(folded?: (contractId: string) => ContractSt
       result: () => {
         const r = fold.result();
         const held = isRegistered(r.contract) ? folded(r.contract.contractId) : undefined;
-        return held !== undefined && held.seq === r.contract.seq ? { ...r, contract: held } : r;
+        return held !== undefined && held.seq === r.contract.seq ? withContract(r, held) : r;
       },
     };
   };
