@@ -8,9 +8,10 @@
  * almost every event, the worst case for the cache of realised values). Ids are a cheap stand-in
  * for the app's UUIDv5; dates come from `amsterdamDateOf`.
  *
- * Then the first event of a contract after the publisher's warm-up (its last hire mapped on from
- * `mapperStateAfter`'s state, recorded on the same day as the event before it, the contract under way), beside its peer in the same run: the same state without the
- * realised values, as the warm-up left it before it kept them.
+ * Then the first event of a contract after the publisher's warm-up: a hire mapped on from
+ * `mapperStateAfter`'s state, recorded on the same day as the event before it, the contract under
+ * way. Beside it, its peer in the same run: the same state without the realised values, as the
+ * warm-up left it before it kept them.
  */
 import { decide, evolve, initialState, isDomainError, utrecht2019, type ContractCommand, type ContractState } from '@sroi/domain';
 import { amsterdamDateOf, mapContractEvent, mapContractStream, mapperStateAfter, type ContractMapperState, type MapperOptions, type SourceEvent } from '@sroi/integration-events';
