@@ -110,4 +110,43 @@ describe('GET /status: the fast path and the Nest route', () => {
     expect(summary.response.status).toBe(200);
     expect(summary.response.headers['etag']).toMatch(/^"\d+"$/);
   });
+
+  it("keeps each answer to its own state, asOf and shape: more asOf dates than it keeps per state, a new event, with and without the contributions", async () => {
+    // The reference: replay computes the status after the last event from the history, without the status cache.
+    const replayed = async (asOf: string) => {
+      const r = await http.get(`/v1/contracts/${contractA}/replay?asOf=${asOf}`, TOKENS.auditor);
+      expect(r.status).toBe(200);
+      return r.body.steps[r.body.steps.length - 1].status as Record<string, unknown>;
+    };
+    const totalsOf = (status: Record<string, unknown>) => ({
+      asOf: status['asOf'],
+      realisedCents: status['realisedCents'],
+      committedCents: status['committedCents'],
+      byBlock: status['byBlock'],
+      byCategory: status['byCategory'],
+    });
+    // Six dates: more than the four kept per state, so the first ones are computed again at the end.
+    const dates = ['2023-04-30', '2023-06-30', '2023-08-31', '2023-10-31', '2023-12-31', '2024-02-29'];
+    const check = async () => {
+      const seen = new Set<number>();
+      for (const asOf of [...dates, ...dates]) {
+        const { response, fast: answered } = await read(`/v1/contracts/${contractA}/status?asOf=${asOf}`);
+        expect(answered).toBe(1);
+        expect(response.body.contributions).toBeUndefined();
+        expect(totalsOf(response.body)).toEqual(totalsOf(await replayed(asOf)));
+        seen.add(response.body.realisedCents as number);
+      }
+      // the hires' value grows month by month: a cache that mixed dates up would repeat one
+      expect(seen.size).toBe(dates.length);
+      const withContributions = await read(`/v1/contracts/${contractA}/status?asOf=${dates[0]}&include=contributions`);
+      const again = await read(`/v1/contracts/${contractA}/status?asOf=${dates[0]}`);
+      expect(withContributions.response.body.contributions.length).toBeGreaterThan(0);
+      expect(again.response.body.contributions).toBeUndefined();
+      expect(totalsOf(withContributions.response.body)).toEqual(totalsOf(again.response.body));
+    };
+    await check();
+    const hire = { candidateRef: 'cand-fast-3', blockCode: 'PW', bonusCodes: [], startDate: '2023-04-01', hoursPerWeek: 20, permanent: false };
+    expect((await http.post(`/v1/contracts/${contractA}/hires`, hire)).status).toBe(201);
+    await check();
+  });
 });

@@ -10,12 +10,14 @@ import { Lru } from '../shared/lru';
 import { ContractRepository } from './contract-repository';
 
 /**
- * Serialised statuses computed with every event of the stream known, by contract, revision and
- * asOf: up to 24,000 of them within 128 M characters (one byte each: a 100-event contract's
- * status is about 20 kB of JSON, so some 6,000 of those; measured, 10,000 cost ~180 MB of RSS).
+ * Serialised statuses that list every contribution (`?include=contributions`), by contract,
+ * revision and asOf: up to 24,000 of them within 128 M characters (one byte each: a 100-event
+ * contract's such status is about 20 kB of JSON, so some 6,000 of those).
  */
 const STATUS_CACHE_ENTRIES = 24_000;
 const STATUS_CACHE_CHARS = 128 * 1024 * 1024;
+/** Totals-only answers kept per folded state: today's and a few asOf dates (each a few kB at most, bounded by the catalogue's blocks). */
+const TOTALS_PER_STATE = 4;
 
 export class GetContractSummaryQuery extends Query<ContractSummary> {
   constructor(
@@ -150,13 +152,21 @@ export class ListContractsHandler implements IQueryHandler<ListContractsQuery, P
  * Status on `asOf` as known at `knownAt`, from the contract's own stream, answered as serialised
  * JSON. When `knownAt` lies at or after the stream's last recording (the default, now), the
  * status is `figuresOf` the repository's current folded state (cached, brought up to date with
- * the store), and its JSON depends only on (contract, revision, asOf) but for the echoed
- * `knownAt`: that JSON is cached, split around `knownAt`, keyed by the current revision, so a new
- * event is never missed. An earlier `knownAt` folds the history recorded by then (`statusOf`).
+ * the store), and its JSON depends only on (state, asOf) but for the echoed `knownAt`: that JSON
+ * is cached, split around `knownAt`. An earlier `knownAt` folds the history recorded by then
+ * (`statusOf`).
+ *
+ * The totals-only answer (the common read) is kept on the folded state object itself (a
+ * WeakMap): a new event folds into a new state object, so an answer can never outlive the
+ * revision it was computed for, it goes when the state goes, and a read costs no key to build
+ * and no string to hash (the string-keyed cache was ~4 % of a status read's CPU). The answers
+ * that list every contribution grow with the contract and stay in a size-bounded cache by
+ * (contract, revision, asOf).
  */
 @QueryHandler(GetContractStatusQuery)
 export class GetContractStatusHandler implements IQueryHandler<GetContractStatusQuery, string> {
-  private readonly cache = new Lru<string, StatusJson>(STATUS_CACHE_ENTRIES, STATUS_CACHE_CHARS, (s) => s.before.length + s.after.length + 64);
+  private readonly withContributions = new Lru<string, StatusJson>(STATUS_CACHE_ENTRIES, STATUS_CACHE_CHARS, (s) => s.before.length + s.after.length + 64);
+  private readonly totals = new WeakMap<RegisteredContract, StatusJson[]>();
 
   constructor(private readonly repository: ContractRepository) {}
 
@@ -172,12 +182,7 @@ export class GetContractStatusHandler implements IQueryHandler<GetContractStatus
       if (last && last.revision === current.revision) lastRecordedAt = current.lastRecordedAt = last.recordedAt;
     }
     if (lastRecordedAt !== undefined && compareInstants(lastRecordedAt, knownAt) <= 0) {
-      const key = `${contractId}\u0000${current.revision}\u0000${asOf}\u0000${withContributions ? 'c' : ''}`;
-      let hit = this.cache.get(key);
-      if (!hit) {
-        hit = splitAtKnownAt(JSON.stringify(answer(figuresOf(s, asOf, null), withContributions)));
-        this.cache.set(key, hit);
-      }
+      const hit = withContributions ? this.withContributionsJson(contractId, current.revision, s, asOf) : this.totalsJson(s, asOf);
       return hit.before + JSON.stringify(knownAt) + hit.after;
     }
     const { history } = await this.repository.historyFor(contractId, principal);
@@ -190,10 +195,28 @@ export class GetContractStatusHandler implements IQueryHandler<GetContractStatus
       throw error;
     }
   }
+
+  private totalsJson(s: RegisteredContract, asOf: string): StatusJson {
+    let answers = this.totals.get(s);
+    if (answers === undefined) this.totals.set(s, (answers = []));
+    for (const a of answers) if (a.asOf === asOf) return a;
+    const computed = splitAtKnownAt(JSON.stringify(answer(figuresOf(s, asOf, null), false)), asOf);
+    if (answers.length >= TOTALS_PER_STATE) answers.shift();
+    answers.push(computed);
+    return computed;
+  }
+
+  private withContributionsJson(contractId: string, revision: bigint, s: RegisteredContract, asOf: string): StatusJson {
+    const key = `${contractId}\u0000${revision}\u0000${asOf}`;
+    let hit = this.withContributions.get(key);
+    if (!hit) this.withContributions.set(key, (hit = splitAtKnownAt(JSON.stringify(answer(figuresOf(s, asOf, null), true)), asOf)));
+    return hit;
+  }
 }
 
 /** A status serialised with `"knownAt":null`, split there: the JSON of a knownAt goes in between. */
 interface StatusJson {
+  asOf: string;
   before: string;
   after: string;
 }
@@ -201,11 +224,11 @@ interface StatusJson {
 const KNOWN_AT_NULL = '"knownAt":null';
 
 /** JSON.stringify escapes every quote inside a string, so the first match is the top-level member. */
-function splitAtKnownAt(json: string): StatusJson {
+function splitAtKnownAt(json: string, asOf: string): StatusJson {
   const at = json.indexOf(KNOWN_AT_NULL);
   if (at < 0) throw new Error('a status without knownAt');
   const cut = at + KNOWN_AT_NULL.length - 'null'.length;
-  return { before: json.slice(0, cut), after: json.slice(cut + 'null'.length) };
+  return { asOf, before: json.slice(0, cut), after: json.slice(cut + 'null'.length) };
 }
 
 /** Reads of a history concern placements of vulnerable people: each one is logged for accountability. */

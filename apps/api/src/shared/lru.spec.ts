@@ -51,4 +51,35 @@ describe('Lru', () => {
     expect(lru.weight).toBe(50);
     expect(lru.size).toBe(1);
   });
+
+  it('makes room for a new entry heavier than the rest by evicting every other entry, used ones too, never the new one', () => {
+    const lru = new Lru<string, string>(100, 10, (s) => s.length);
+    lru.set('a', 'aaaa');
+    lru.set('b', 'bbbb');
+    expect(lru.get('a')).toBe('aaaa');
+    expect(lru.get('b')).toBe('bbbb');
+    lru.set('c', 'cccccccc');
+    expect(keys(lru, ['a', 'b', 'c'])).toEqual(['c']);
+    expect(lru.weight).toBe(8);
+  });
+
+  it('gives an entry used since eviction last passed it a second chance, even over a newer entry never used (CLOCK)', () => {
+    const lru = new Lru<string, number>(3);
+    ['a', 'b', 'c'].forEach((k, i) => lru.set(k, i));
+    lru.get('c');
+    lru.get('a');
+    lru.set('d', 3); // 'a' and 'c' used: 'b', the oldest one not used, goes
+    expect(keys(lru, ['a', 'b', 'c', 'd'])).toEqual(['a', 'c', 'd']);
+    lru.set('e', 4); // 'c' still marked (eviction stopped before it), 'd' never read: 'd' goes
+    expect(keys(lru, ['a', 'b', 'c', 'd', 'e'])).toEqual(['a', 'c', 'e']);
+    lru.set('f', 5); // every mark spent: the oldest in the walk's order, 'a', goes
+    expect(keys(lru, ['a', 'b', 'c', 'd', 'e', 'f'])).toEqual(['c', 'e', 'f']);
+  });
+
+  it('keeps nothing with no capacity (and does not loop)', () => {
+    const lru = new Lru<string, number>(0);
+    lru.set('a', 1);
+    expect(lru.size).toBe(0);
+    expect(lru.get('a')).toBeUndefined();
+  });
 });
