@@ -107,10 +107,25 @@ export function figuresOf(c: RegisteredContract, asOf: CalendarDate, knownAt: st
     if (!x) m.set(l.block, (x = lineOf(l.catalogue.catalogueId, l.catalogue.version, l.blockCode, l.category)));
     return x;
   };
-  const addLines = (lines: readonly RoundedLine[], field: 'realisedCents' | 'committedCents' | 'verifiedCents') => {
+  // One function per figure rather than one taking the field's name: a store through a computed
+  // name is megamorphic, and this loop runs for every line of every contribution (~a quarter of
+  // figuresOf with the name as a parameter).
+  const addRealised = (lines: readonly RoundedLine[]) => {
     for (const l of lines) {
-      lineFor(l)[field] += l.cents;
-      byCategory[l.category][field] += l.cents;
+      lineFor(l).realisedCents += l.cents;
+      byCategory[l.category].realisedCents += l.cents;
+    }
+  };
+  const addCommitted = (lines: readonly RoundedLine[]) => {
+    for (const l of lines) {
+      lineFor(l).committedCents += l.cents;
+      byCategory[l.category].committedCents += l.cents;
+    }
+  };
+  const addVerified = (lines: readonly RoundedLine[]) => {
+    for (const l of lines) {
+      lineFor(l).verifiedCents += l.cents;
+      byCategory[l.category].verifiedCents += l.cents;
     }
   };
   const totals = zero();
@@ -128,13 +143,13 @@ export function figuresOf(c: RegisteredContract, asOf: CalendarDate, knownAt: st
     const realised = contributionValue(x, ctx, asOf, counted);
     const committedUpTo = x.kind === 'placement' && compareDates(x.startDate, asOf) <= 0 ? (x.endDate ?? c.endDate) : asOf;
     const committed = compareDates(committedUpTo, asOf) > 0 ? contributionValue(x, ctx, committedUpTo, counted) : realised;
-    addLines(realised.lines, 'realisedCents');
-    addLines(committed.lines, 'committedCents');
+    addRealised(realised.lines);
+    addCommitted(committed.lines);
     totals.realisedCents += realised.cents;
     totals.committedCents += committed.cents;
     const verified = x.verdict === 'verified';
     if (verified) {
-      addLines(realised.lines, 'verifiedCents');
+      addVerified(realised.lines);
       totals.verifiedCents += realised.cents;
     }
     let counting: ContributionCounting = 'counted';
