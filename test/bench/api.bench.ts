@@ -29,25 +29,14 @@
  *   BENCH_KEEP          keep the temporary folder (1)
  *   BENCH_SERVICE_NODE_ARGS  extra node options for the service, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'
  */
-import { SqliteEventStore, type EventData } from '@sroi/event-store';
-import { utrecht2019 } from '@sroi/domain';
 import autocannon from 'autocannon';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { BENCH_TOKEN, benchContractId, preloadContracts, root, rssMb, startNodeOptions, waitReady, waitSettled, writeBenchTokens } from './api-service';
 import { openLoop, type OpenLoopResult } from './open-loop';
 
-/** The node options `npm start` runs the service with (package.json; the Dockerfile has the same), so that the benchmark cannot drift from them. */
-function startNodeOptions(): string[] {
-  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start'];
-  const options = /\bnode ((?:--\S+ )+)dist\/apps\/api\/main\.js/.exec(start ?? '');
-  if (!options) throw new Error(`package.json's start script does not run 'node <options> dist/apps/api/main.js': ${start}`);
-  return options[1].trim().split(' ');
-}
-
-const root = resolve(__dirname, '../..');
 const env = process.env;
 const CONTRACTS = Number(env['BENCH_CONTRACTS'] ?? 10_000);
 const EVENTS = Number(env['BENCH_EVENTS'] ?? 1_000_000);
@@ -64,120 +53,10 @@ const HIRE_RATES = [1_000, 2_000];
 /** Seconds of hires before the measured rows: the write path's warm-up. */
 const WARM_UP_SECONDS = 3;
 const PORT = 3900 + Math.floor(Math.random() * 90);
-const TOKEN = 'bench-advisor-token';
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-const contractId = (i: number) => `bench-${String(i).padStart(6, '0')}`;
+const contractId = benchContractId;
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
-}
-
-/** Writes CONTRACTS contract streams of EVENTS events in all: a registration, then hires and purchases. */
-async function preload(dir: string): Promise<void> {
-  const store = new SqliteEventStore({ path: join(dir, 'events.sqlite'), synchronous: 'OFF' });
-  const perContract = Math.max(1, Math.floor(EVENTS / CONTRACTS));
-  const meta = { schemaVersion: 1, actor: { subject: 'bench', role: 'advisor' }, correlationId: 'bench', causationId: 'bench', idempotencyKey: null, command: 'bench' };
-  const ref = { catalogueId: 'utrecht', version: '2019' };
-  const started = Date.now();
-  let written = 0;
-  for (let i = 0; i < CONTRACTS; i++) {
-    const id = contractId(i);
-    const events: EventData[] = [
-      {
-        type: 'ContractRegistered',
-        data: {
-          contractId: id,
-          municipality: 'Utrecht',
-          title: `Bench contract ${i}`,
-          tenderReference: `B-${i}`,
-          contractor: { kvk: String(10_000_000 + (i % 500)), name: `Contractor ${i % 500}` },
-          contractValueCents: 100_000_000 + i,
-          sroiBasisPoints: 500,
-          startDate: '2023-01-01',
-          endDate: '2025-12-31',
-          catalogue: utrecht2019 as never,
-          explicitVersion: false,
-        },
-        metadata: meta,
-      },
-    ];
-    const n = i === CONTRACTS - 1 ? EVENTS - written - 1 : perContract - 1;
-    for (let k = 0; k < n; k++) {
-      events.push(
-        k % 2 === 0
-          ? {
-              type: 'HireRecorded',
-              data: { placementId: `p-${k}`, candidateRef: `C-${i}-${k}`, catalogue: ref, blockCode: 'PW', bonusCodes: [], startDate: '2023-02-01', endDate: k % 4 === 0 ? '2024-01-31' : null, hoursPerWeek: 24, permanent: false },
-              metadata: meta,
-            }
-          : {
-              type: 'PurchaseRecorded',
-              data: { contributionId: `c-${k}`, catalogue: ref, blockCode: 'SOCIAL-PURCHASE', supplier: { name: 'Reinaerde' }, invoiceReference: `I-${k}`, amountExclVatCents: 10_000 + k, date: '2023-06-01' },
-              metadata: meta,
-            },
-      );
-    }
-    for (let from = 0; from < events.length; from += 100) {
-      await store.appendToStream(`contract-${id}`, events.slice(from, from + 100), { expectedRevision: from === 0 ? 'no_stream' : BigInt(from - 1) });
-    }
-    written += events.length;
-    if ((i + 1) % 2000 === 0) log(`  preloaded ${i + 1} contracts, ${written} events`);
-  }
-  await store.close();
-  log(`preloaded ${CONTRACTS} contracts and ${written} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-}
-
-async function waitReady(child: ChildProcess, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
-    try {
-      const r = await fetch(`http://127.0.0.1:${PORT}/ready`);
-      if (r.status === 200) return Date.now() - started;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() - started > timeoutMs) throw new Error('the service did not become ready');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** The service's resident set size in MB (Linux), or NaN where /proc is not available. */
-function rssMb(child: ChildProcess): number {
-  try {
-    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]);
-    return Math.round(kb / 1024);
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** CPU time (user + system) the process has used, in clock ticks (Linux), or NaN. */
-function cpuTicks(child: ChildProcess): number {
-  try {
-    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/**
- * Waits until the service is quiet: its start-up work in the background (warming its caches,
- * refreshing snapshots) or the catching up after a scenario (projections, publisher) is over, its
- * CPU use over one second below 10 %. Gives the seconds waited.
- */
-async function waitSettled(child: ChildProcess, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  let before = cpuTicks(child);
-  if (Number.isNaN(before)) return 0;
-  while (Date.now() - started < timeoutMs) {
-    await new Promise((r) => setTimeout(r, 1000));
-    const now = cpuTicks(child);
-    if (now - before < 10) break; // 100 ticks a second
-    before = now;
-  }
-  return (Date.now() - started) / 1000;
 }
 
 /** A scenario's figures, from autocannon or the open-loop client (a 409 among the non-2xx is a concurrency conflict that its one retry met again). */
@@ -211,7 +90,7 @@ function paced(port: number, rate: number, seconds: number, request: () => { pat
   });
 }
 
-const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+const headers = { authorization: `Bearer ${BENCH_TOKEN}`, 'content-type': 'application/json' };
 let hireSeq = 0;
 /** A hire on a contract drawn at random: its path and body. */
 const hire = (): { path: string; body: string } => ({
@@ -297,8 +176,8 @@ async function main(): Promise<void> {
   /** The service's hires rows, to set beside their floor's at the end. */
   const serviceHires: { full?: Result; even: Result[] } = { even: [] };
   try {
-    writeFileSync(join(dir, 'tokens.json'), JSON.stringify([{ tokenSha256: sha256(TOKEN), subject: 'bench', role: 'advisor', municipality: 'Utrecht' }]));
-    await preload(dir);
+    writeBenchTokens(dir);
+    await preloadContracts(dir, CONTRACTS, EVENTS, log);
     const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('npm run build failed');
     const nodeArgs = (env['BENCH_SERVICE_NODE_ARGS'] ?? '').split(' ').filter((a) => a.length > 0);
@@ -315,7 +194,7 @@ async function main(): Promise<void> {
       for (const line of lines) if (line.includes('compacted the heap')) log(`service: ${line.replace(/^.*\[HeapCompaction\]\s*/, '')}`);
     });
     try {
-      const readyMs = await waitReady(child, 600_000);
+      const readyMs = await waitReady(PORT, child, 600_000);
       log(`service ready (projections caught up from position 0) after ${(readyMs / 1000).toFixed(1)} s`);
       const settled = await waitSettled(child, 300_000);
       log(`service settled (start-up work in the background done, CPU < 10 %) ${settled.toFixed(0)} s later`);

@@ -1,0 +1,180 @@
+/**
+ * Two builds of the service side by side, to judge a change to the status read: each on its own
+ * copy of one preloaded store, both started and settled, then status reads sent to one build and
+ * then the other in short windows ordered A B B A A B…, so that the machine's slow and fast spells
+ * (minutes long on the development VM, up to 2× apart) fall on both alike. One build after the
+ * other, minutes apart, the same comparison swung by ±40 %. Not part of `npm test`.
+ *
+ *   npm run build && cp dist/apps/api/main.js /tmp/service-a.js    # the build to compare against
+ *   # ...change the code...
+ *   PAIR_A=/tmp/service-a.js npm run bench:api-pair                # B: this checkout, built here
+ *
+ * Prints each window (reads a second, p99, the service's CPU a read from /proc) and, for B
+ * against A, the ratio of the mean rates and of the mean CPU a read.
+ *
+ * Environment:
+ *   PAIR_A        a built service bundle (dist/apps/api/main.js of the build to compare against); required
+ *   PAIR_B        another bundle instead of this checkout's build (made by the benchmark otherwise)
+ *   PAIR_MODE     status (default), status-writes (100 hires/s written meanwhile), status-asof (?asOf=, with the writes)
+ *   PAIR_ROUNDS   windows on each build (default 6)
+ *   PAIR_WINDOW   seconds a window (default 5)
+ *   BENCH_CONTRACTS, BENCH_EVENTS, BENCH_CONNECTIONS, BENCH_DIR, BENCH_KEEP: as for bench:api
+ */
+import autocannon from 'autocannon';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { BENCH_TOKEN, benchContractId, cpuTicks, preloadContracts, root, startNodeOptions, waitReady, waitSettled, writeBenchTokens } from './api-service';
+
+const env = process.env;
+const CONTRACTS = Number(env['BENCH_CONTRACTS'] ?? 10_000);
+const EVENTS = Number(env['BENCH_EVENTS'] ?? 1_000_000);
+const CONNECTIONS = Number(env['BENCH_CONNECTIONS'] ?? 50);
+const ROUNDS = Number(env['PAIR_ROUNDS'] ?? 6);
+const WINDOW = Number(env['PAIR_WINDOW'] ?? 5);
+const MODE = env['PAIR_MODE'] ?? 'status';
+const MODES = ['status', 'status-writes', 'status-asof'];
+const WARM_UP_SECONDS = 10;
+const PORT = 3700 + Math.floor(Math.random() * 90);
+const headers = { authorization: `Bearer ${BENCH_TOKEN}`, 'content-type': 'application/json' };
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+interface Service {
+  name: 'A' | 'B';
+  port: number;
+  child: ChildProcess;
+}
+
+interface Window {
+  rps: number;
+  p99: number;
+  cpuUsPerRead: number;
+}
+
+let hireSeq = 0;
+
+function run(options: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolvePromise, reject) => autocannon(options, (error, result) => (error ? reject(error) : resolvePromise(result))));
+}
+
+const randomContract = () => benchContractId(Math.floor(Math.random() * CONTRACTS));
+
+function statusReads(port: number, seconds: number): Promise<autocannon.Result> {
+  const query = MODE === 'status-asof' ? '?asOf=2024-06-30' : '';
+  return run({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers,
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/contracts/${randomContract()}/status${query}` }) }],
+  });
+}
+
+function hires(port: number, seconds: number): Promise<autocannon.Result> {
+  return run({
+    url: `http://127.0.0.1:${port}`,
+    connections: 2,
+    overallRate: 100,
+    duration: seconds,
+    headers,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req) => ({
+          ...req,
+          path: `/v1/contracts/${randomContract()}/hires`,
+          body: JSON.stringify({ candidateRef: `PAIR-${++hireSeq}`, blockCode: 'PW', startDate: '2024-01-01', hoursPerWeek: 24, permanent: false }),
+        }),
+      },
+    ],
+  });
+}
+
+/** The mode's load for `seconds`: status reads, and the hires with them unless the mode is `status`. */
+function load(s: Service, seconds: number): Promise<[autocannon.Result, autocannon.Result | undefined]> {
+  return Promise.all([statusReads(s.port, seconds), MODE === 'status' ? undefined : hires(s.port, seconds)]);
+}
+
+async function measure(s: Service): Promise<Window> {
+  const before = cpuTicks(s.child);
+  const [reads, writes] = await load(s, WINDOW);
+  const failed = reads.non2xx + reads.errors + (writes ? writes.non2xx + writes.errors : 0);
+  if (failed > 0) throw new Error(`build ${s.name}: ${failed} requests failed in a window`);
+  // 100 clock ticks a second: a tick is 10,000 µs.
+  return { rps: reads.requests.average, p99: reads.latency.p99, cpuUsPerRead: ((cpuTicks(s.child) - before) * 10_000) / reads.requests.total };
+}
+
+function start(name: 'A' | 'B', bundle: string, dir: string, port: number): Service {
+  const child = spawn(process.execPath, [...startNodeOptions(), bundle], {
+    cwd: root,
+    env: { ...env, SROI_DATA_DIR: dir, PORT: String(port), SROI_DEMO: 'off', HOST: '127.0.0.1', NO_COLOR: '1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return { name, port, child };
+}
+
+const mean = (xs: number[]) => xs.reduce((sum, x) => sum + x, 0) / xs.length;
+
+async function main(): Promise<void> {
+  const givenA = env['PAIR_A'];
+  if (!givenA) throw new Error('PAIR_A must name a built service bundle (dist/apps/api/main.js of the build to compare against)');
+  if (!MODES.includes(MODE)) throw new Error(`PAIR_MODE must be one of ${MODES.join(', ')}, not ${MODE}`);
+  const givenB = env['PAIR_B'];
+  if (!givenB && spawnSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' }).status !== 0) throw new Error('npm run build failed');
+  // Beside the build's own bundle, so that both resolve the checkout's node_modules alike.
+  const dist = join(root, 'dist/apps/api');
+  const bundles = { A: join(dist, 'main.pair-a.js'), B: join(dist, 'main.pair-b.js') };
+  copyFileSync(resolve(givenA), bundles.A);
+  copyFileSync(givenB ? resolve(givenB) : join(dist, 'main.js'), bundles.B);
+  const dir = mkdtempSync(join(env['BENCH_DIR'] ?? os.tmpdir(), 'sroi-bench-pair-'));
+  const services: Service[] = [];
+  try {
+    log(`sroi-ledger status read, two builds side by side: ${CONTRACTS} contracts, ${EVENTS} events, ${MODE}, ${ROUNDS} windows of ${WINDOW} s on each, ${CONNECTIONS} connections, ${os.cpus().length} cores, Node ${process.version}`);
+    const seed = join(dir, 'seed');
+    mkdirSync(seed);
+    writeBenchTokens(seed);
+    await preloadContracts(seed, CONTRACTS, EVENTS, log);
+    for (const [i, name] of (['A', 'B'] as const).entries()) {
+      cpSync(seed, join(dir, name), { recursive: true });
+      services.push(start(name, bundles[name], join(dir, name), PORT + i));
+    }
+    for (const s of services) await waitReady(s.port, s.child, 900_000);
+    const settled = await Promise.all(services.map((s) => waitSettled(s.child, 600_000)));
+    log(`both ready and settled (${settled.map((t) => `${t.toFixed(0)} s`).join(', ')})`);
+    // A warm-up on each with the windows' load (the code compiled, every contract's answer cached), not counted.
+    for (const s of services) await load(s, WARM_UP_SECONDS);
+
+    const windows: Record<'A' | 'B', Window[]> = { A: [], B: [] };
+    log('\n| window | build | reads/s | p99 ms | service CPU µs a read |\n|--:|:--|--:|--:|--:|');
+    for (let round = 0; round < ROUNDS; round++) {
+      // A B, B A, A B...: neither build always goes first.
+      for (const s of round % 2 === 0 ? services : [...services].reverse()) {
+        await waitSettled(s.child, 60_000);
+        const w = await measure(s);
+        windows[s.name].push(w);
+        log(`| ${round + 1} | ${s.name} | ${Math.round(w.rps)} | ${w.p99} | ${w.cpuUsPerRead.toFixed(0)} |`);
+      }
+    }
+    const rate = (n: 'A' | 'B') => mean(windows[n].map((w) => w.rps));
+    const cpu = (n: 'A' | 'B') => mean(windows[n].map((w) => w.cpuUsPerRead));
+    const p99 = (n: 'A' | 'B') => mean(windows[n].map((w) => w.p99));
+    log(`\nA: ${Math.round(rate('A'))} reads/s, ${cpu('A').toFixed(1)} µs of CPU a read, p99 ${p99('A').toFixed(1)} ms (means of ${ROUNDS} windows)`);
+    log(`B: ${Math.round(rate('B'))} reads/s, ${cpu('B').toFixed(1)} µs of CPU a read, p99 ${p99('B').toFixed(1)} ms`);
+    log(`B against A: ${(rate('B') / rate('A')).toFixed(3)}× the reads a second, ${(cpu('B') / cpu('A')).toFixed(3)}× the CPU a read`);
+  } finally {
+    for (const s of services) {
+      s.child.kill('SIGTERM');
+      if (s.child.exitCode === null) await new Promise((r) => s.child.once('exit', r));
+    }
+    rmSync(bundles.A, { force: true });
+    rmSync(bundles.B, { force: true });
+    if (env['BENCH_KEEP'] === '1') log(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
