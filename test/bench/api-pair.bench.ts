@@ -25,7 +25,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
-import { BENCH_TOKEN, benchContractId, cpuTicks, preloadContracts, root, startNodeOptions, waitReady, waitSettled, writeBenchTokens } from './api-service';
+import { BENCH_TOKEN, benchContractId, cpuTicks, preloadContracts, root, startNodeOptions, waitReady, waitSettled, writeBenchTokens } from './api-bench-support';
 
 const env = process.env;
 const CONTRACTS = Number(env['BENCH_CONTRACTS'] ?? 10_000);

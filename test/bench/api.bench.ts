@@ -34,7 +34,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { BENCH_TOKEN, benchContractId, preloadContracts, root, rssMb, startNodeOptions, waitReady, waitSettled, writeBenchTokens } from './api-service';
+import { BENCH_TOKEN, benchContractId, preloadContracts, root, rssMb, startNodeOptions, waitReady, waitSettled, writeBenchTokens } from './api-bench-support';
 import { openLoop, type OpenLoopResult } from './open-loop';
 
 const env = process.env;
