@@ -10,6 +10,7 @@ import { ApiConfig } from './config/api-config';
 import type { Clock } from './platform/clock';
 import { problem } from './platform/problem';
 import { sendProblem } from './platform/problem.filter';
+import { answerClientError, answerFrameworkError } from './platform/transport-errors';
 import { createValidationPipe } from './platform/validation';
 
 const CORRELATION_ID = /^[\w.:@/-]{1,128}$/;
@@ -22,7 +23,13 @@ export interface CreateAppOptions {
 
 /** Builds the Nest application on Fastify, configured exactly as the service runs (tests use it too). */
 export async function createApp(config: ApiConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, return503OnClosing: true });
+  const adapter = new FastifyAdapter({
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    // What Fastify and Node refuse before any route runs is problem+json too.
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, { clock: options.clock }), adapter, {
     logger: options.logger ?? ['log', 'warn', 'error'],
     abortOnError: false,
@@ -39,6 +46,14 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions = {
     const hasBody = request.headers['content-length'] !== undefined ? request.headers['content-length'] !== '0' : request.headers['transfer-encoding'] !== undefined;
     if (hasBody && !(typeof type === 'string' && /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type))) {
       sendProblem(reply, problem(415, 'unsupported-media-type', `Request bodies must be application/json, not ${type ?? 'untyped'}`));
+      return;
+    }
+    // The body parser reads bytes as they come: an encoded (compressed) body would be misread.
+    const encoding = request.headers['content-encoding'];
+    if (hasBody && encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+      sendProblem(reply, problem(415, 'unsupported-content-encoding', `Request bodies must not be encoded; send plain JSON without Content-Encoding (got ${encoding})`), {
+        'accept-encoding': 'identity',
+      });
       return;
     }
     done();

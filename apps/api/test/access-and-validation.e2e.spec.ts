@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { utrecht2019 } from '@sroi/domain';
+import { connect, type AddressInfo } from 'node:net';
 import { api, contractBody, KVK_A, KVK_B, removeDir, startApp, tempDir, TOKENS, writeTokens, type Api } from './harness';
 
 describe('who may do what, validation, catalogues, planner, OpenAPI', () => {
@@ -117,6 +118,58 @@ describe('who may do what, validation, catalogues, planner, OpenAPI', () => {
       expect(text.status).toBe(415);
       expect(text.body.code).toBe('unsupported-media-type');
       expect(text.headers['content-type']).toMatch(/^application\/problem\+json/);
+    });
+
+    it('an encoded (compressed) body is 415 with Accept-Encoding: identity, and nothing is written', async () => {
+      const before = (await http.get(`/v1/contracts/${contractA}`)).body.revision;
+      // Plain JSON that claims to be gzip: read as it comes, it would have been recorded.
+      const r = await http.post(`/v1/contracts/${contractA}/value-changes`, { contractValueCents: 30_000_000, effectiveDate: '2024-01-01', reason: 'raise' }, TOKENS.advisor, { 'Content-Encoding': 'gzip' });
+      expect(r.status).toBe(415);
+      expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(r.headers['accept-encoding']).toBe('identity');
+      expect(r.body).toMatchObject({ status: 415, code: 'unsupported-content-encoding' });
+      expect((await http.get(`/v1/contracts/${contractA}`)).body.revision).toBe(before);
+      // identity is no encoding at all
+      const plan = { catalogue: { id: 'utrecht', version: '2019' }, contractValueCents: 100_000_000, sroiPercentage: 5, items: [{ blockCode: 'SOCIAL-PURCHASE', amountCents: 1_000_000 }] };
+      expect((await http.post('/v1/planner/estimate', plan, TOKENS.contractorA, { 'Content-Encoding': 'identity' })).status).toBe(200);
+    });
+
+    it('a path that is not valid percent-encoding is 400, an over-long id 404, both problem+json', async () => {
+      const bad = await http.get('/v1/contracts/%ZZ/status');
+      expect(bad.status).toBe(400);
+      expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(bad.body).toMatchObject({ type: '/problems/malformed-url', status: 400, code: 'malformed-url' });
+      const long = await http.get(`/v1/contracts/${'a'.repeat(150)}/status`);
+      expect(long.status).toBe(404);
+      expect(long.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(long.body).toMatchObject({ status: 404, code: 'not-found' });
+    });
+
+    it('what the HTTP parser refuses (headers too large, not HTTP) is answered problem+json on the socket', async () => {
+      await app.listen(0, '127.0.0.1');
+      const { port } = app.getHttpServer().address() as AddressInfo;
+      const exchange = (raw: string) =>
+        new Promise<string>((resolve, reject) => {
+          const socket = connect(port, '127.0.0.1', () => socket.end(raw));
+          let answer = '';
+          socket.setEncoding('utf8').on('data', (chunk: string) => (answer += chunk));
+          socket.on('close', () => resolve(answer)).on('error', reject);
+        });
+      const parse = (answer: string) => {
+        const [head, body] = answer.split('\r\n\r\n');
+        return { statusLine: head.split('\r\n')[0], head, body: JSON.parse(body) as Record<string, unknown> };
+      };
+      const tooLarge = parse(await exchange(`GET /v1/contracts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKENS.advisor}\r\nX-Filler: ${'a'.repeat(20_000)}\r\n\r\n`));
+      expect(tooLarge.statusLine).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+      expect(tooLarge.head).toMatch(/\r\nContent-Type: application\/problem\+json\r\n/);
+      expect(tooLarge.body).toMatchObject({ type: '/problems/headers-too-large', status: 431, code: 'headers-too-large' });
+      const garbage = parse(await exchange('HELLO THERE\r\n\r\n'));
+      expect(garbage.statusLine).toBe('HTTP/1.1 400 Bad Request');
+      expect(garbage.body).toMatchObject({ status: 400, code: 'malformed-request' });
+      const badLength = parse(await exchange('POST /v1/contracts HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n'));
+      expect(badLength.body).toMatchObject({ status: 400, code: 'malformed-request' });
+      // The server goes on answering.
+      expect((await http.get(`/v1/contracts/${contractA}`)).status).toBe(200);
     });
 
     it('bad query parameters are 400; unknown routes 404; a domain refusal 422 with its code', async () => {
