@@ -93,7 +93,7 @@ function validateParameters(p: CatalogueParameters, where: string): void {
 /** Checks the structure of a catalogue version; throws `invalid-catalogue` with the reason. */
 export function validateCatalogueVersion(v: CatalogueVersion): CatalogueVersion {
   const where = `catalogue ${v?.catalogueId}/${v?.version}`;
-  if (!v || typeof v.catalogueId !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(v.catalogueId)) refuse('invalid-catalogue', `${where}: catalogueId must be a lowercase kebab-case id`);
+  if (!v || typeof v.catalogueId !== 'string' || !/^[a-z0-9][a-z0-9-]{0,49}$/.test(v.catalogueId)) refuse('invalid-catalogue', `${where}: catalogueId must be a lowercase kebab-case id of at most 50 characters`);
   if (typeof v.version !== 'string' || v.version.length === 0) refuse('invalid-catalogue', `${where}: version must be a non-empty string`);
   if (!isValidDate(v.validFrom)) refuse('invalid-catalogue', `${where}: validFrom must be a date YYYY-MM-DD`);
   if (typeof v.source !== 'string' || v.source.length === 0) refuse('invalid-catalogue', `${where}: source is required`);

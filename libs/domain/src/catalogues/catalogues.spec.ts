@@ -106,6 +106,10 @@ describe('catalogue functions', () => {
     expect(() => validateCatalogueVersion(bad)).toThrow(expect.objectContaining({ code: 'invalid-catalogue' }));
     expect(() => validateCatalogueVersion({ ...utrecht2019, validFrom: '2019-13-01' })).toThrow(DomainError);
     expect(() => validateCatalogueVersion({ ...utrecht2019, parameters: { ...utrecht2019.parameters, fteHours: 0 } })).toThrow(DomainError);
+    // An id is a path segment of the API: lowercase kebab-case, at most 50 characters.
+    expect(() => validateCatalogueVersion({ ...utrecht2019, catalogueId: 'Utrecht' })).toThrow(expect.objectContaining({ code: 'invalid-catalogue' }));
+    expect(() => validateCatalogueVersion({ ...utrecht2019, catalogueId: 'u'.repeat(51) })).toThrow(expect.objectContaining({ code: 'invalid-catalogue' }));
+    expect(() => validateCatalogueVersion({ ...utrecht2019, catalogueId: 'u'.repeat(50) })).not.toThrow();
   });
 });
 
