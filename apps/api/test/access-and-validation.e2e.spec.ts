@@ -177,6 +177,12 @@ describe('who may do what, validation, catalogues, planner, OpenAPI', () => {
       expect((await http.get(`/v1/contracts/${contractA}/status?knownAt=yesterday`)).body).toMatchObject({ status: 400, code: 'invalid-query' });
       expect((await http.get(`/v1/contracts/${contractA}/status?minPosition=-1`)).status).toBe(400);
       expect((await http.get(`/v1/contracts/${contractA}/status?colour=red`)).status).toBe(400);
+      // A page number too large for an offset is refused, not a 500 from SQLite; a page past the end is empty.
+      expect((await http.get('/v1/contracts?page=99999999999999999999')).body).toMatchObject({ status: 400, code: 'validation-failed' });
+      expect((await http.get('/v1/contracts?page=1000001')).status).toBe(400);
+      const pastTheEnd = await http.get('/v1/contracts?page=1000000&pageSize=500');
+      expect(pastTheEnd.status).toBe(200);
+      expect(pastTheEnd.body.items).toEqual([]);
       const missing = await http.get('/v1/nothing-here');
       expect(missing.status).toBe(404);
       expect(missing.headers['content-type']).toMatch(/^application\/problem\+json/);

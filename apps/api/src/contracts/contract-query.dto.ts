@@ -3,6 +3,9 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { IsCalendarDate } from '../platform/validators';
 
+/** The last page a portfolio query may ask for: (page − 1) × pageSize stays a safe integer for SQLite's OFFSET. */
+export const MAX_PAGE = 1_000_000;
+
 /** Every query may wait for the projections to reach a position (a command's `position`). */
 export class ReadQueryDto {
   @ApiPropertyOptional({ description: 'wait (at most 5 s) until the projections have applied this position', example: '42' })
@@ -20,7 +23,7 @@ export class PortfolioQueryDto extends ReadQueryDto {
   @IsIn(['title', 'startDate', 'endDate', 'obligationCents', 'realisedCents', 'progress', 'updatedAt'])
   sort?: 'title' | 'startDate' | 'endDate' | 'obligationCents' | 'realisedCents' | 'progress' | 'updatedAt';
   @ApiPropertyOptional({ enum: ['asc', 'desc'] }) @IsOptional() @IsIn(['asc', 'desc']) order?: 'asc' | 'desc';
-  @ApiPropertyOptional({ default: 1 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) page?: number;
+  @ApiPropertyOptional({ default: 1, maximum: MAX_PAGE }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_PAGE) page?: number;
   @ApiPropertyOptional({ default: 50 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) pageSize?: number;
 }
 
