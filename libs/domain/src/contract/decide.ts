@@ -6,7 +6,7 @@ import { addMonths, assertDate, compareDates, maxDate, type CalendarDate } from 
 import { refuse } from '../shared/errors';
 import { assertCents, hoursToHundredths, percentageToBasisPoints } from '../shared/money';
 import { defaultMapping, findBlock, refLabel, refOf, sameRef, validateCatalogueVersion } from '../catalogues/catalogue';
-import type { CatalogueBlock, CatalogueVersion, BlockValuation } from '../catalogues/types';
+import type { BlockValuation, CatalogueBlock, CatalogueVersion, CatalogueVersionRef } from '../catalogues/types';
 import { contributionList } from './contributions';
 import type {
   ChangeContractPeriod,
@@ -151,26 +151,53 @@ function accepts(b: CatalogueBlock, input: OneOffInput | 'employment' | 'bonus')
   }
 }
 
+/** What a placement may use a block for, or null for a block of one-off contributions (they never cross a migration). */
+function placementInput(b: CatalogueBlock): 'employment' | 'bonus' | null {
+  if (accepts(b, 'employment')) return 'employment';
+  if (accepts(b, 'bonus')) return 'bonus';
+  return null;
+}
+
+/** A block a placement uses: its employment block, or one of its bonuses. */
+type PlacementUse = { code: string; input: 'employment' | 'bonus' };
+
+const placementUses = (blockCode: string, bonusCodes: readonly string[]): PlacementUse[] => [
+  { code: blockCode, input: 'employment' },
+  ...bonusCodes.map((code) => ({ code, input: 'bonus' as const })),
+];
+
 /**
- * Checks that codes named in period `from` can be followed through every later migration the
- * contribution reaches (an open-ended or long placement recorded after a migration, anchored
- * before it); refuses with the list of unmapped blocks otherwise.
+ * Checks that the blocks a placement uses in period `from` can be followed through every later
+ * migration it reaches (an open-ended or long placement recorded after a migration, anchored
+ * before it, or an end later than planned), to blocks that can value them there: refuses with the
+ * unmapped blocks, or with the ones mapped to a block of another kind (a hire block mapped to a
+ * purchase block would leave a placement no figure can be computed for).
  */
-function assertMappedForward(c: RegisteredContract, from: number, uses: readonly string[], endDate: CalendarDate | null): void {
+function assertMappedForward(c: RegisteredContract, from: number, uses: readonly PlacementUse[], endDate: CalendarDate | null): void {
   const unmapped: string[] = [];
+  const incompatible: { blockCode: string; to: string; catalogue: CatalogueVersionRef }[] = [];
   let to = '';
   for (let k = from + 1; k < c.periods.length; k++) {
     if (endDate !== null && compareDates(endDate, c.periods[k].effectiveFrom) < 0) break;
-    for (const code of uses) {
-      const prev = codeInPeriod(c.periods, code, from, k - 1);
-      if (prev !== undefined && codeInPeriod(c.periods, code, from, k) === undefined) {
+    for (const use of uses) {
+      const prev = codeInPeriod(c.periods, use.code, from, k - 1);
+      if (prev === undefined) continue;
+      const mapped = codeInPeriod(c.periods, use.code, from, k);
+      if (mapped === undefined) {
         unmapped.push(prev);
         to = refLabel(c.periods[k].catalogue);
+      } else {
+        const block = findBlock(c.periods[k].catalogue, mapped);
+        if (!block || !accepts(block, use.input)) incompatible.push({ blockCode: prev, to: mapped, catalogue: refOf(c.periods[k].catalogue) });
       }
     }
   }
   if (unmapped.length > 0) {
     refuse('unmapped-blocks', `blocks ${unmapped.join(', ')} have no mapping in the contract's migration to ${to}; the placement runs into that period`, { unmapped });
+  }
+  if (incompatible.length > 0) {
+    const list = incompatible.map((i) => `${i.blockCode} → ${i.to} (${refLabel(i.catalogue)})`).join(', ');
+    refuse('block-wrong-category', `the placement runs into a migration that maps ${list} to blocks that cannot value it`, { incompatible });
   }
 }
 
@@ -257,7 +284,15 @@ function migrate(cmd: MigrateCatalogue, state: ContractState): ContractEvent[] {
   const advisor = d.blockMapping ?? {};
   for (const [from, to] of Object.entries(advisor)) {
     if (!findBlock(current, from)) refuse('unknown-block', `the mapping names ${from}, which is not a block of ${refLabel(current)}`, { blockCode: from, catalogue: refOf(current) });
-    if (!findBlock(target, to)) refuse('unknown-block', `the mapping maps ${from} to ${to}, which is not a block of ${refLabel(target)}`, { blockCode: to, catalogue: refOf(target) });
+    const toBlock = findBlock(target, to);
+    if (!toBlock) refuse('unknown-block', `the mapping maps ${from} to ${to}, which is not a block of ${refLabel(target)}`, { blockCode: to, catalogue: refOf(target) });
+    // Placements follow the mapping across the migration, also ones recorded or ended later: their blocks map to blocks that can value them.
+    const input = placementInput(findBlock(current, from) as CatalogueBlock);
+    if (input !== null && !accepts(toBlock, input)) {
+      refuse('block-wrong-category', `the mapping maps ${from} (${input === 'employment' ? 'an employment' : 'a bonus'} block) to ${to}, which cannot value a placement's ${input}`, {
+        incompatible: [{ blockCode: from, to }],
+      });
+    }
   }
   const mapping: Record<string, string> = {};
   for (const [from, to] of Object.entries({ ...defaultMapping(current, target), ...advisor })) {
@@ -366,7 +401,7 @@ function recordHire(cmd: RecordHire, state: ContractState): ContractEvent[] {
   minHours(v, h);
   if (typeof d.permanent !== 'boolean') refuse('missing-field', 'permanent must be true or false', { field: 'permanent' });
   const bonusCodes = checkBonuses(v, block, d.bonusCodes ?? [], first);
-  assertMappedForward(c, k, [block.code, ...bonusCodes], endDate);
+  assertMappedForward(c, k, placementUses(block.code, bonusCodes), endDate);
   return [
     {
       type: 'HireRecorded',
@@ -402,7 +437,7 @@ function endPlacement(cmd: EndPlacement, state: ContractState): ContractEvent[] 
   const endDate = assertDate(cmd.data.endDate, 'endDate');
   if (compareDates(endDate, p.startDate) < 0) refuse('end-before-start', `the placement cannot end (${endDate}) before it started (${p.startDate})`);
   // an actual end later than the planned one may run into a migration that did not map the blocks
-  assertMappedForward(c, p.periodIndex, [p.blockCode, ...p.bonusCodes], endDate);
+  assertMappedForward(c, p.periodIndex, placementUses(p.blockCode, p.bonusCodes), endDate);
   return [{ type: 'PlacementEnded', schemaVersion: 1, data: { placementId: p.id, endDate, reason: text(cmd.data.reason, 'reason') } }];
 }
 

@@ -126,6 +126,29 @@ describe('MigrateCatalogue', () => {
   });
   it('refuses a mapping to a block that cannot value the contribution', () =>
     given(on15).when(migrate({ blockMapping: { SOCIAL: 'SOCIAL-PURCHASE' } })).then({ error: 'block-wrong-category' }));
+  it('refuses a mapping of a placement block to a block that cannot value a placement, used or not', () => {
+    const empty = run([], [reg15]);
+    given(empty).when(migrate({ blockMapping: { SOCIAL: 'KNOWLEDGE', NUG: 'SOCIAL-PURCHASE' } })).then({ error: 'block-wrong-category', details: { incompatible: [{ blockCode: 'NUG', to: 'SOCIAL-PURCHASE' }] } });
+    given(empty).when(migrate({ blockMapping: { SOCIAL: 'KNOWLEDGE', 'B-50PLUS': 'MOBILITY' } })).then({ error: 'block-wrong-category' });
+    given(empty).when(migrate({ blockMapping: { SOCIAL: 'KNOWLEDGE', NUG: 'B-STATUS' } })).then({ error: 'block-wrong-category' });
+    // an employment block to another employment block, a one-off block to anything: fine
+    expect(decide(migrate({ blockMapping: { SOCIAL: 'KNOWLEDGE', NUG: 'PW' } }), fold(empty))).toHaveLength(1);
+  });
+  it('refuses a hire or a later end running into a stored migration that maps its block to one that cannot value it', () => {
+    // A migration as an earlier version let it be stored (events are never edited): NUG → SOCIAL-PURCHASE.
+    const good = run([migrate({ blockMapping: { SOCIAL: 'KNOWLEDGE', NUG: 'PW' } })], [reg15]);
+    const stored = good.map((e) => (e.type === 'ContractCatalogueMigrated' ? { ...e, data: { ...e.data, blockMapping: { ...e.data.blockMapping, NUG: 'SOCIAL-PURCHASE' } } } : e));
+    const hire = (endDate: string | null): ContractCommand => ({
+      type: 'RecordHire',
+      data: { placementId: 'p-7', candidateRef: 'cand-7', blockCode: 'NUG', startDate: '2019-01-01', endDate, hoursPerWeek: 36, permanent: false },
+    });
+    given(stored).when(hire(null)).then({ error: 'block-wrong-category', details: { incompatible: [{ blockCode: 'NUG', to: 'SOCIAL-PURCHASE' }] } });
+    given(stored).when(hire('2020-06-30')).then({ error: 'block-wrong-category' });
+    const planned = run([hire('2019-06-30')], stored);
+    given(planned).when({ type: 'EndPlacement', data: { placementId: 'p-7', endDate: '2020-06-30', reason: 'bleef langer' } }).then({ error: 'block-wrong-category' });
+    // ending it before the migration stays possible
+    expect(decide({ type: 'EndPlacement', data: { placementId: 'p-7', endDate: '2019-05-31', reason: 'eerder' } }, fold(planned))).toHaveLength(1);
+  });
   it('refuses a mapping naming unknown blocks', () => {
     given(on15).when(migrate({ blockMapping: { SOCIAL: 'NOPE' } })).then({ error: 'unknown-block' });
     given(on15).when(migrate({ blockMapping: { NOPE: 'PW' } })).then({ error: 'unknown-block' });
