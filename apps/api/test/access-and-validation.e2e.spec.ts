@@ -87,6 +87,20 @@ describe('who may do what, validation, catalogues, planner, OpenAPI', () => {
       expect((await http.get(`/v1/contracts?minPosition=${lastPosition}`, TOKENS.advisorElsewhere)).body.total).toBe(0);
     });
 
+    it('registers its municipality in any case or spacing, recorded as its token spells it, and finds it in the portfolio', async () => {
+      const before = (await http.get(`/v1/contracts?minPosition=${lastPosition}`)).body.total as number;
+      const r = await http.post('/v1/contracts', contractBody({ municipality: ' UTRECHT ', tenderReference: 'UTR-SPELLING-1' }));
+      expect(r.status).toBe(201);
+      const summary = await http.get(`/v1/contracts/${r.body.contractId}?minPosition=${r.body.position}`);
+      expect(summary.body.municipality).toBe('Utrecht');
+      const mine = await http.get(`/v1/contracts?minPosition=${r.body.position}&pageSize=500`);
+      expect(mine.body.total).toBe(before + 1);
+      expect(mine.body.items.map((i: { contractId: string }) => i.contractId)).toContain(r.body.contractId);
+      // The filter compares names as the scope check does.
+      const filtered = await http.get(`/v1/contracts?municipality=${encodeURIComponent(' utrecht')}&pageSize=500`, TOKENS.auditor);
+      expect(filtered.body.total).toBe(before + 1);
+    });
+
     it('may not publish catalogue versions; admin may not read contracts', async () => {
       expect((await http.post('/v1/catalogues/utrecht/versions', {}, TOKENS.advisor)).status).toBe(403);
       expect((await http.get(`/v1/contracts/${contractA}`, TOKENS.admin)).status).toBe(403);

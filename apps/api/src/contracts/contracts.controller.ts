@@ -64,7 +64,9 @@ export class ContractsController {
     if (!sameMunicipality(ctx.caller.municipality, body.municipality)) {
       throw forbidden(`An advisor of ${ctx.caller.municipality ?? 'no municipality'} cannot register a contract of ${body.municipality}`);
     }
-    return this.bus.execute(new RegisterContractCommand(newIdFor(ctx, 'contract'), body, ctx));
+    // Recorded as the advisor's token spells it ("utrecht " → "Utrecht"): one spelling per municipality in the events.
+    const municipality = ctx.caller.municipality as string;
+    return this.bus.execute(new RegisterContractCommand(newIdFor(ctx, 'contract'), { ...body, municipality }, ctx));
   }
 
   @Post(':id/value-changes')

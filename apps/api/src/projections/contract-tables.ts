@@ -1,10 +1,12 @@
 import type Database from 'better-sqlite3';
 import type { ContractStatus } from '@sroi/domain';
+import { municipalityKey } from '../integration/integration-log';
 import type { ReadModelDatabase } from './read-model-database';
 
 export interface ContractRow {
   contract_id: string;
   municipality: string;
+  municipality_key: string;
   contractor_kvk: string;
   contractor_name: string;
   title: string;
@@ -65,7 +67,7 @@ export class ContractTables {
     contract: Database.Statement<[string], ContractRow>;
     exists: Database.Statement<[string], unknown>;
     revision: Database.Statement<[string], unknown>;
-    insertContract: Database.Statement<[NewContractRow]>;
+    insertContract: Database.Statement<[NewContractRow & { municipalityKey: string }]>;
     advance: Database.Statement<[ContractAdvance & { contractId: string; from: number }]>;
     putSnapshot: Database.Statement<unknown[]>;
   };
@@ -77,10 +79,10 @@ export class ContractTables {
       exists: db.prepare('SELECT 1 FROM contracts WHERE contract_id = ?').pluck(),
       revision: db.prepare('SELECT revision FROM contracts WHERE contract_id = ?').pluck(),
       insertContract: db.prepare(
-        `INSERT INTO contracts (contract_id, municipality, contractor_kvk, contractor_name, title, tender_reference,
-           sroi_basis_points, start_date, end_date, closed, revision, position, updated_at)
-         VALUES (@contractId, @municipality, @kvk, @name, @title, @tenderReference, @sroiBasisPoints, @startDate,
-           @endDate, @closed, @revision, @position, @updatedAt)`,
+        `INSERT INTO contracts (contract_id, municipality, municipality_key, contractor_kvk, contractor_name, title,
+           tender_reference, sroi_basis_points, start_date, end_date, closed, revision, position, updated_at)
+         VALUES (@contractId, @municipality, @municipalityKey, @kvk, @name, @title, @tenderReference, @sroiBasisPoints,
+           @startDate, @endDate, @closed, @revision, @position, @updatedAt)`,
       ),
       // Only from the revision the caller read or wrote last: a row that moved meanwhile is not overwritten.
       advance: db.prepare(
@@ -115,7 +117,7 @@ export class ContractTables {
 
   /** Inserts a registered contract's row (throws SQLite's constraint error when it has one already). */
   insertContract(row: NewContractRow): void {
-    this.statements.insertContract.run(row);
+    this.statements.insertContract.run({ ...row, municipalityKey: municipalityKey(row.municipality) });
   }
 
   /** Moves a contract's row from revision `from` to `to` (clearing its snapshot); false when the row is not at `from` (or missing). */

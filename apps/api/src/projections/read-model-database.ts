@@ -11,7 +11,7 @@ export const READ_MODELS_FILE = 'read-models.sqlite';
  * or the meaning of a column changes: a file of another version is emptied on open, and the
  * projections rebuild it from position 0 (a read model is derived data, never migrated).
  */
-export const READ_MODEL_SCHEMA_VERSION = 4;
+export const READ_MODEL_SCHEMA_VERSION = 5;
 
 export type ReadModelSynchronous = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
 
@@ -39,7 +39,7 @@ const TABLES = ['checkpoints', 'contracts', 'integration_events'] as const;
 
 /** Indexes only the queries use: a rebuild creates them once, after the bulk load. */
 const SECONDARY_INDEXES = `
-CREATE INDEX IF NOT EXISTS contracts_by_municipality ON contracts (municipality, contract_id);
+CREATE INDEX IF NOT EXISTS contracts_by_municipality ON contracts (municipality_key, contract_id);
 CREATE INDEX IF NOT EXISTS contracts_by_contractor ON contracts (contractor_kvk, contract_id);
 CREATE INDEX IF NOT EXISTS integration_events_by_municipality ON integration_events (municipality_key, position);
 `;
@@ -57,6 +57,8 @@ CREATE TABLE checkpoints (
 CREATE TABLE contracts (
   contract_id         TEXT PRIMARY KEY,
   municipality        TEXT NOT NULL,
+  -- municipalityKey(municipality): the portfolio filters on it, as the scope check compares names
+  municipality_key    TEXT NOT NULL,
   contractor_kvk      TEXT NOT NULL,
   contractor_name     TEXT NOT NULL,
   title               TEXT NOT NULL,

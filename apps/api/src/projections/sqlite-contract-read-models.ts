@@ -1,5 +1,6 @@
 import { assertDate, figuresOf, type RegisteredContract } from '@sroi/domain';
 import type Database from 'better-sqlite3';
+import { municipalityKey } from '../integration/integration-log';
 import { RetryLaterError } from '../platform/problem';
 import type { ContractRow, ContractTables } from './contract-tables';
 import {
@@ -96,8 +97,9 @@ export class SqliteContractReadModels extends ContractReadModels {
     const where: string[] = [];
     const params: Record<string, string> = { today };
     if (query.municipality !== undefined) {
-      where.push('municipality = @municipality');
-      params['municipality'] = query.municipality;
+      // As the scope check compares names (`sameMunicipality`): trimmed, in any case.
+      where.push('municipality_key = @municipalityKey');
+      params['municipalityKey'] = municipalityKey(query.municipality);
     }
     if (query.contractorKvk !== undefined) {
       where.push('contractor_kvk = @contractorKvk');
