@@ -257,6 +257,8 @@ function changeValue(cmd: ChangeContractValue, state: ContractState): ContractEv
   insideContract(c, effectiveDate, 'effectiveDate');
   const value = assertCents(d.contractValueCents, 'contractValueCents');
   const previous = valueInForce(c, effectiveDate);
+  // It would change no figure on any date: the value in force from then on is this one already.
+  if (value === previous) refuse('no-change', `the contract value on ${effectiveDate} is ${value} cents already`);
   return [{ type: 'ContractValueChanged', schemaVersion: 1, data: { contractValueCents: value, previousValueCents: previous, effectiveDate, reason: text(d.reason, 'reason') } }];
 }
 
@@ -436,6 +438,9 @@ function endPlacement(cmd: EndPlacement, state: ContractState): ContractEvent[] 
   if (p.ended) refuse('placement-already-ended', `placement ${p.id} already ended on ${p.endDate}`, { endDate: p.endDate });
   const endDate = assertDate(cmd.data.endDate, 'endDate');
   if (compareDates(endDate, p.startDate) < 0) refuse('end-before-start', `the placement cannot end (${endDate}) before it started (${p.startDate})`);
+  if (compareDates(endDate, c.startDate) < 0) {
+    refuse('date-outside-contract', `the placement would end (${endDate}) before the contract starts (${c.startDate}): it would have no day to count`, { endDate, startDate: c.startDate });
+  }
   // an actual end later than the planned one may run into a migration that did not map the blocks
   assertMappedForward(c, p.periodIndex, placementUses(p.blockCode, p.bonusCodes), endDate);
   return [{ type: 'PlacementEnded', schemaVersion: 1, data: { placementId: p.id, endDate, reason: text(cmd.data.reason, 'reason') } }];

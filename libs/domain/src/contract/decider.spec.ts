@@ -85,6 +85,13 @@ describe('ChangeContractValue', () => {
     given([reg]).when({ type: 'ChangeContractValue', data: { contractValueCents: 0, effectiveDate: '2023-07-01', reason: 'x' } }).then({ error: 'invalid-amount' }));
   it('refuses a change without a reason', () =>
     given([reg]).when({ type: 'ChangeContractValue', data: { contractValueCents: 5, effectiveDate: '2023-07-01', reason: '' } }).then({ error: 'missing-field' }));
+  it('refuses the value already in force on the effective date (it would change nothing)', () => {
+    given([reg]).when({ type: 'ChangeContractValue', data: { contractValueCents: 100_000_000, effectiveDate: '2023-07-01', reason: 'x' } }).then({ error: 'no-change' });
+    const raised = run([{ type: 'ChangeContractValue', data: { contractValueCents: 120_000_000, effectiveDate: '2023-07-01', reason: 'Meerwerk' } }], [reg]);
+    // back to the old value before the raise is a change; the raised value after it is not
+    expect(decide({ type: 'ChangeContractValue', data: { contractValueCents: 120_000_000, effectiveDate: '2023-03-01', reason: 'eerder' } }, fold(raised))).toHaveLength(1);
+    given(raised).when({ type: 'ChangeContractValue', data: { contractValueCents: 120_000_000, effectiveDate: '2023-09-01', reason: 'x' } }).then({ error: 'no-change' });
+  });
 });
 
 describe('ChangeContractPeriod', () => {
@@ -270,6 +277,11 @@ describe('EndPlacement', () => {
       .then([ev('PlacementEnded', { placementId: 'p-1', endDate: '2023-09-30', reason: 'Contract niet verlengd' })]));
   it('refuses an end before the start', () =>
     given(hired).when({ type: 'EndPlacement', data: { placementId: 'p-1', endDate: '2023-01-15', reason: 'x' } }).then({ error: 'end-before-start' }));
+  it('refuses an end before the contract starts (the placement, hired before it, would have no day to count)', () => {
+    const early = run([hireCmd({ placementId: 'p-2', candidateRef: 'cand-2', startDate: '2022-06-01', endDate: undefined })], [reg]);
+    given(early).when({ type: 'EndPlacement', data: { placementId: 'p-2', endDate: '2022-10-01', reason: 'x' } }).then({ error: 'date-outside-contract' });
+    expect(decide({ type: 'EndPlacement', data: { placementId: 'p-2', endDate: '2023-01-01', reason: 'x' } }, fold(early))).toHaveLength(1);
+  });
   it('refuses ending twice', () => {
     const ended = run([{ type: 'EndPlacement', data: { placementId: 'p-1', endDate: '2023-09-30', reason: 'x' } }], hired);
     given(ended).when({ type: 'EndPlacement', data: { placementId: 'p-1', endDate: '2023-10-30', reason: 'x' } }).then({ error: 'placement-already-ended' });
