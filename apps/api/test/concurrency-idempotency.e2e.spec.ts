@@ -83,6 +83,23 @@ describe('concurrency and idempotency', () => {
     expect(malformed.status).toBe(400);
   });
 
+  it('If-Match as RFC 9110 reads it: a list matches any of its revisions, * any existing contract, a weak tag never', async () => {
+    const id = await newContract();
+    const listed = await http.post(`/v1/contracts/${id}/hires`, hire('IM-L1'), TOKENS.advisor, { 'If-Match': '"7", "0"' });
+    expect(listed.status).toBe(201);
+    const any = await http.post(`/v1/contracts/${id}/hires`, hire('IM-L2'), TOKENS.advisor, { 'If-Match': '*' });
+    expect(any.status).toBe(201);
+    const weak = await http.post(`/v1/contracts/${id}/hires`, hire('IM-L3'), TOKENS.advisor, { 'If-Match': 'W/"2"' });
+    expect(weak.status).toBe(412);
+    expect(weak.body).toMatchObject({ code: 'precondition-failed', actualRevision: 2 });
+    const staleList = await http.post(`/v1/contracts/${id}/hires`, hire('IM-L4'), TOKENS.advisor, { 'If-Match': '"0", "1"' });
+    expect(staleList.status).toBe(412);
+    expect(staleList.body).toMatchObject({ expectedRevisions: [0, 1], actualRevision: 2 });
+    expect(await eventsOf(id)).toEqual(['ContractRegistered', 'HireRecorded', 'HireRecorded']);
+    // * on a contract that does not exist is 404, as without it
+    expect((await http.post('/v1/contracts/no-such-contract/hires', hire('IM-L5'), TOKENS.advisor, { 'If-Match': '*' })).status).toBe(404);
+  });
+
   it('a concurrent write between read and append with If-Match gives 412 without a retry', async () => {
     const id = await newContract();
     const restore = competingWriter(id, 1);

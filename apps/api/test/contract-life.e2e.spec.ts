@@ -93,6 +93,11 @@ describe('a contract through the API', () => {
     expect(summary.body).toMatchObject({ contractId: id, revision: close.body.revision, closed: true, status: 'met', contractor: { kvk: KVK_A } });
     const notModified = await http.get(`/v1/contracts/${id}`).set('If-None-Match', `"${close.body.revision}"`);
     expect(notModified.status).toBe(304);
+    // If-None-Match compares weakly, takes a list, and * (RFC 9110 §13.1.2)
+    for (const tag of [`W/"${close.body.revision}"`, `"0", "${close.body.revision}"`, '*']) {
+      expect((await http.get(`/v1/contracts/${id}`).set('If-None-Match', tag)).status).toBe(304);
+    }
+    expect((await http.get(`/v1/contracts/${id}`).set('If-None-Match', '"0", W/"1"')).status).toBe(200);
 
     const portfolio = await http.get(`/v1/contracts?status=met&minPosition=${close.body.position}`);
     expect(portfolio.status).toBe(200);

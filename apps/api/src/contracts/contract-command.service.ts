@@ -5,13 +5,14 @@ import { canSeeContract, type Principal } from '../auth/principal';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { notFound, ProblemException } from '../platform/problem';
 import { contractStream, metadataFor, toEventData, type CommandEnvelope } from '../shared/event-codec';
+import { ifMatchHolds, type IfMatch } from './contract-context';
 import { ContractRepository, type LoadedContract } from './contract-repository';
 
 export interface CommandContext extends CommandEnvelope {
   /** the caller, for the scope check */
   caller: Principal;
-  /** `If-Match: "<revision>"`, when given */
-  ifMatch?: bigint;
+  /** `If-Match`, when given */
+  ifMatch?: IfMatch;
 }
 
 export interface CommandResult {
@@ -45,7 +46,7 @@ export class ContractCommandService {
           throw notFound(`Contract ${contractId}`);
         }
       }
-      if (ctx.ifMatch !== undefined && ctx.ifMatch !== loaded.revision) throw this.preconditionFailed(ctx.ifMatch, loaded.revision);
+      if (ctx.ifMatch !== undefined && !ifMatchHolds(ctx.ifMatch, loaded.revision)) throw this.preconditionFailed(ctx.ifMatch, loaded.revision);
       const events = decide(command, loaded.state);
       try {
         const result = await this.store.appendToStream(
@@ -63,15 +64,19 @@ export class ContractCommandService {
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         this.repository.forget(contractId);
-        if (ctx.ifMatch !== undefined) throw this.preconditionFailed(ctx.ifMatch, typeof error.actual === 'bigint' ? error.actual : null);
+        // `*` asks only that the contract exists, which a concurrent write does not change: retried as without If-Match.
+        if (ctx.ifMatch !== undefined && ctx.ifMatch !== '*') throw this.preconditionFailed(ctx.ifMatch, typeof error.actual === 'bigint' ? error.actual : null);
         if (attempt >= 1) throw error;
       }
     }
   }
 
-  private preconditionFailed(expected: bigint, actual: bigint | null): ProblemException {
-    return new ProblemException(412, 'precondition-failed', `If-Match names revision ${expected}, but the contract is at revision ${actual ?? 'none'}; read it again`, {
-      expectedRevision: Number(expected),
+  private preconditionFailed(expected: IfMatch, actual: bigint | null): ProblemException {
+    const at = `the contract is at revision ${actual ?? 'none'}; read it again`;
+    if (expected === '*') return new ProblemException(412, 'precondition-failed', `If-Match: * asks for an existing contract, but ${at}`, { actualRevision: null });
+    const named = expected.length === 0 ? 'only weak tags, which never match' : `revision ${expected.join(' or ')}`;
+    return new ProblemException(412, 'precondition-failed', `If-Match names ${named}, but ${at}`, {
+      ...(expected.length === 1 ? { expectedRevision: Number(expected[0]) } : { expectedRevisions: expected.map(Number) }),
       actualRevision: actual === null ? null : Number(actual),
     });
   }

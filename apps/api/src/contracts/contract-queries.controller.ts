@@ -45,7 +45,7 @@ export class ContractQueriesController {
     const summary = await this.bus.execute(new GetContractSummaryQuery(id, principal, this.clock.today()));
     const etag = `"${summary.revision}"`;
     void reply.header('etag', etag);
-    if (req.headers['if-none-match'] === etag) {
+    if (ifNoneMatchHits(req.headers['if-none-match'], etag)) {
       void reply.status(304);
       return undefined;
     }
@@ -74,4 +74,11 @@ export class ContractQueriesController {
   replay(@Param('id') id: string, @Query() q: ReplayQueryDto, @CurrentPrincipal() principal: Principal): Promise<unknown> {
     return this.bus.execute(new ReplayContractQuery(id, principal, q.toRevision, q.asOf));
   }
+}
+
+/** `If-None-Match` (RFC 9110 §13.1.2): `*`, or a list of tags compared weakly (`W/"3"` matches `"3"`). */
+export function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }
