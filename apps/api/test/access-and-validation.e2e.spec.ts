@@ -189,6 +189,10 @@ describe('who may do what, validation, catalogues, planner, OpenAPI', () => {
     it('bad query parameters are 400; unknown routes 404; a domain refusal 422 with its code', async () => {
       expect((await http.get(`/v1/contracts/${contractA}/status?asOf=2023-13-01`)).body).toMatchObject({ status: 400, code: 'validation-failed' });
       expect((await http.get(`/v1/contracts/${contractA}/status?knownAt=yesterday`)).body).toMatchObject({ status: 400, code: 'invalid-query' });
+      // impossible dates and times are refused, not rolled over into the next day or month
+      for (const knownAt of ['2026-02-30T00:00:00Z', '2026-02-30T00:00:00%2B01:00', '2026-12-02T24:00:00Z', '2026-12-02T10:00%2B24:00']) {
+        expect((await http.get(`/v1/contracts/${contractA}/status?knownAt=${knownAt}`)).body).toMatchObject({ status: 400, code: 'invalid-query', parameter: 'knownAt' });
+      }
       expect((await http.get(`/v1/contracts/${contractA}/status?minPosition=-1`)).status).toBe(400);
       expect((await http.get(`/v1/contracts/${contractA}/status?colour=red`)).status).toBe(400);
       // A page number too large for an offset is refused, not a 500 from SQLite; a page past the end is empty.
