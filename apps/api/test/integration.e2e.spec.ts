@@ -225,6 +225,17 @@ describe('integrators: public events over SSE and signed webhooks, end to end', 
     expect(bad.headers['content-type']).toMatch(/application\/problem\+json/);
     const anonymous = await request(base).get('/v1/integration/feed');
     expect(anonymous.status).toBe(401);
+    // A Last-Event-ID beyond the store's log names no event: refused, not waited for while the events up to it go by.
+    const beyond = await request(base).get('/v1/integration/feed').set({ ...auth(TOKENS.integrator), 'Last-Event-ID': '999999' });
+    expect(beyond.status).toBe(422);
+    expect(beyond.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(beyond.body).toMatchObject({ code: 'feed-start-beyond-log', lastPosition: expect.stringMatching(/^\d+$/) });
+    const head = BigInt(beyond.body.lastPosition as string);
+    // The head itself is a valid place to resume (what comes next is streamed).
+    const atHead = consume(TOKENS.integrator, `?lastEventId=${head}`);
+    await http.post('/v1/contracts', contractBody({ tenderReference: 'UTR-3' }), TOKENS.advisor).expect(201);
+    await until('the feed resumed at the head has the next registration', () => atHead.received.some((r) => r.type === 'contract.registered'));
+    expect(atHead.received.every((r) => BigInt(r.id) > head)).toBe(true);
   });
 
   it('publishes, while sharing the write side\'s folded states, exactly what the pure mapper makes of the log', async () => {

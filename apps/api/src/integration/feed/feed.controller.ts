@@ -1,4 +1,4 @@
-import { Controller, Get, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -10,11 +10,14 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnauthorizedResponse,
+  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, Roles } from '../../auth/auth.decorators';
 import type { Principal } from '../../auth/principal';
-import { forbidden, PROBLEM_CONTENT_TYPE } from '../../platform/problem';
+import type { EventStore } from '@sroi/event-store';
+import { EVENT_STORE } from '../../event-store/event-store.module';
+import { forbidden, PROBLEM_CONTENT_TYPE, ProblemException } from '../../platform/problem';
 import { parseLastEventId, parseTypes } from './feed-params';
 import { FeedQueryDto } from './feed-query.dto';
 import { FeedService } from './feed.service';
@@ -40,7 +43,11 @@ const FEED_DESCRIPTION = [
 @ApiBearerAuth()
 @Controller('v1/integration')
 export class FeedController {
-  constructor(private readonly feed: FeedService) {}
+  constructor(
+    private readonly feed: FeedService,
+    // The service's store (global); a feed module on its own has none and does not check the start.
+    @Optional() @Inject(EVENT_STORE) private readonly store?: EventStore,
+  ) {}
 
   @Get('feed')
   @Roles('integrator')
@@ -57,13 +64,25 @@ export class FeedController {
     },
   })
   @ApiBadRequestResponse(problemResponse('`unknown-event-type`, `invalid-last-event-id` or `validation-failed`'))
+  @ApiUnprocessableEntityResponse(problemResponse('`feed-start-beyond-log`: the Last-Event-ID lies beyond the end of the event log'))
   @ApiUnauthorizedResponse(problemResponse('No or an unknown bearer token'))
   @ApiForbiddenResponse(problemResponse('Not an integrator'))
   @ApiServiceUnavailableResponse(problemResponse('The service is shutting down'))
-  stream(@Query() q: FeedQueryDto, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
+  async stream(@Query() q: FeedQueryDto, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     if (principal.municipality === undefined || principal.municipality.trim() === '') throw forbidden('This integrator token has no municipality');
     const types = parseTypes(q.types);
     const after = parseLastEventId(request.headers['last-event-id'], q.lastEventId);
+    if (after !== null && this.store) {
+      // No event of this feed lies beyond the store's log: such an id names nothing (another
+      // store, a reset one), and waiting for it would skip every event up to it without a word.
+      // An id between what this instance's integration log holds and the head is waited for.
+      const head = await this.store.headPosition();
+      if (head === null || after > head) {
+        throw new ProblemException(422, 'feed-start-beyond-log', `Last-Event-ID ${after} is beyond the end of the event log (${head ?? 'empty'}): no event of this feed has that id; reconnect without it to start from the beginning`, {
+          lastPosition: head === null ? null : String(head),
+        });
+      }
+    }
     this.feed.stream(
       {
         subject: principal.subject,
