@@ -189,6 +189,10 @@ describe('integrators: public events over SSE and signed webhooks, end to end', 
     expect(receiver.delivered('/hooks/utrecht').map((e) => e.id)).toEqual(wanted);
     const log = await http.get(`/v1/integration/webhooks/${webhookId}/deliveries`, TOKENS.integrator).expect(200);
     expect(JSON.stringify(log.body)).toContain('500');
+    // ?minPosition= as on every GET
+    const waited = await http.get(`/v1/integration/webhooks/${webhookId}/deliveries?limit=5&minPosition=${feed.received[feed.received.length - 1].id}`, TOKENS.integrator).expect(200);
+    expect(waited.headers['x-projection-caught-up']).toBe('true');
+    await http.get(`/v1/integration/webhooks/${webhookId}/deliveries?minPosition=soon`, TOKENS.integrator).expect(400);
 
     // A restart in the middle: stop the service, start a new one on the same folder; a write made
     // while the feed client is away is delivered to both channels after it, once.
@@ -232,7 +236,7 @@ describe('integrators: public events over SSE and signed webhooks, end to end', 
     expect(beyond.body).toMatchObject({ code: 'feed-start-beyond-log', lastPosition: expect.stringMatching(/^\d+$/) });
     const head = BigInt(beyond.body.lastPosition as string);
     // The head itself is a valid place to resume (what comes next is streamed).
-    const atHead = consume(TOKENS.integrator, `?lastEventId=${head}`);
+    const atHead = consume(TOKENS.integrator, `?lastEventId=${head}&minPosition=${head}`);
     await http.post('/v1/contracts', contractBody({ tenderReference: 'UTR-3' }), TOKENS.advisor).expect(201);
     await until('the feed resumed at the head has the next registration', () => atHead.received.some((r) => r.type === 'contract.registered'));
     expect(atHead.received.every((r) => BigInt(r.id) > head)).toBe(true);

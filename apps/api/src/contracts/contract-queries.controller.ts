@@ -7,7 +7,8 @@ import type { Principal } from '../auth/principal';
 import { Clock } from '../platform/clock';
 import { parseInstantParam } from '../platform/time-params';
 import type { ContractSummary, PortfolioPage } from '../projections/read-models';
-import { HistoryQueryDto, PortfolioQueryDto, ReadQueryDto, ReplayQueryDto, StatusQueryDto } from './contract-query.dto';
+import { ReadQueryDto } from '../read-side/read-query.dto';
+import { HistoryQueryDto, PortfolioQueryDto, ReplayQueryDto, StatusQueryDto } from './contract-query.dto';
 import { GetContractHistoryQuery, GetContractStatusQuery, GetContractSummaryQuery, ListContractsQuery, ReplayContractQuery } from './contract.queries';
 
 /**

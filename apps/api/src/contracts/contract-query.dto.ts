@@ -2,17 +2,10 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { IsCalendarDate } from '../platform/validators';
+import { ReadQueryDto } from '../read-side/read-query.dto';
 
 /** The last page a portfolio query may ask for: (page − 1) × pageSize stays a safe integer for SQLite's OFFSET. */
 export const MAX_PAGE = 1_000_000;
-
-/** Every query may wait for the projections to reach a position (a command's `position`). */
-export class ReadQueryDto {
-  @ApiPropertyOptional({ description: 'wait (at most 5 s) until the projections have applied this position', example: '42' })
-  @IsOptional()
-  @Matches(/^\d{1,20}$/, { message: 'minPosition must be a position, a non-negative whole number' })
-  minPosition?: string;
-}
 
 export class PortfolioQueryDto extends ReadQueryDto {
   @ApiPropertyOptional({ example: 'Utrecht' }) @IsOptional() @IsString() @MaxLength(200) municipality?: string;

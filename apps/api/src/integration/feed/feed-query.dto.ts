@@ -2,11 +2,13 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { PUBLIC_EVENT_TYPES } from '@sroi/integration-events';
 import { Transform } from 'class-transformer';
 import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ReadQueryDto } from '../../read-side/read-query.dto';
 
 /** A repeated parameter (`?types=a&types=b`) counts as one comma-separated list. */
 const joinRepeated = ({ value }: { value: unknown }): unknown => (Array.isArray(value) ? value.join(',') : value);
 
-export class FeedQueryDto {
+/** `minPosition` as on every GET: the stream starts once the projections (the integration log among them) have applied it. */
+export class FeedQueryDto extends ReadQueryDto {
   @ApiPropertyOptional({
     description: `Only these public event types, comma-separated (default: every type). Known: ${PUBLIC_EVENT_TYPES.join(', ')}; an unknown type is 400 \`unknown-event-type\`.`,
     example: 'contract.registered,contribution.recorded',

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PUBLIC_EVENT_TYPES, type PublicEventType } from '@sroi/integration-events';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayNotEmpty, ArrayUnique, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ReadQueryDto } from '../../read-side/read-query.dto';
 import type { DeliveryAttempt, EndpointStatus, WebhookEndpoint } from './webhook-store';
 
 export const MAX_DELIVERIES_PAGE = 500;
@@ -38,7 +39,7 @@ export class RegisterWebhookDto {
   startAfter?: string;
 }
 
-export class DeliveriesQueryDto {
+export class DeliveriesQueryDto extends ReadQueryDto {
   @ApiPropertyOptional({ example: 50, description: `at most ${MAX_DELIVERIES_PAGE}; default 50` })
   @IsOptional()
   @Type(() => Number)
