@@ -117,6 +117,27 @@ describe('who may do what, validation, catalogues, planner, OpenAPI', () => {
       expect(fields).toEqual(['contractValueCents', 'contractor.kvk', 'contractor.name', 'extra', 'startDate']);
     });
 
+    it('text the domain would not store is 400 with the field: control characters, blank or invisible text, a name over 200 characters', async () => {
+      const cases: [string, unknown, string][] = [
+        [`/v1/contracts/${contractA}/value-changes`, { contractValueCents: 30_000_000, effectiveDate: '2024-01-01', reason: '\u0000\u001b[31m\r\nINJECT' }, 'reason'],
+        [`/v1/contracts/${contractA}/value-changes`, { contractValueCents: 30_000_000, effectiveDate: '2024-01-01', reason: '   ' }, 'reason'],
+        [`/v1/contracts/${contractA}/value-changes`, { contractValueCents: 30_000_000, effectiveDate: '2024-01-01', reason: '\u200b' }, 'reason'],
+        [`/v1/contracts/${contractA}/activities`, { description: '\ud800', date: '2024-01-01', blockCode: 'MOBILITY' }, 'description'],
+        [`/v1/contracts/${contractA}/hires`, { candidateRef: 'C\u0000\u0007X', blockCode: 'PW', startDate: '2024-01-01', hoursPerWeek: 36, permanent: false }, 'candidateRef'],
+        ['/v1/contracts', contractBody({ tenderReference: 'LONG-NAME', contractor: { kvk: KVK_A, name: 'n'.repeat(250) } }), 'contractor.name'],
+      ];
+      const before = (await http.get(`/v1/contracts/${contractA}`)).body.revision;
+      for (const [path, body, field] of cases) {
+        const r = await http.post(path, body);
+        expect(r.status).toBe(400);
+        expect(r.body.code).toBe('validation-failed');
+        expect(r.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+      }
+      expect((await http.get(`/v1/contracts/${contractA}`)).body.revision).toBe(before);
+      // a reason may span lines
+      expect((await http.post(`/v1/contracts/${contractA}/value-changes`, { contractValueCents: 31_000_000, effectiveDate: '2024-01-01', reason: 'Meerwerk:\n- hal B' })).status).toBe(201);
+    });
+
     it('a malformed JSON body is a 400 problem', async () => {
       const r = await http.raw().post('/v1/contracts').set({ Authorization: `Bearer ${TOKENS.advisor}`, 'Content-Type': 'application/json' }).send('{"title": ');
       expect(r.status).toBe(400);

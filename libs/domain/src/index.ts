@@ -17,6 +17,7 @@ export {
   type CalendarDate,
 } from './shared/dates';
 export { compareInstants, isValidInstant, type Instant } from './shared/instants';
+export { TEXT_PROBLEMS, textProblem, type TextProblem } from './shared/text';
 export { basisPointsToPercentage, obligationCents, percentageToBasisPoints, type Cents } from './shared/money';
 export { roundHalfUp, type Rational } from './shared/rational';
 

@@ -17,13 +17,16 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { IsCalendarDate, IsStringRecord, MAX_CENTS } from '../platform/validators';
+import { IsCalendarDate, IsStorableText, IsStringRecord, MAX_CENTS } from '../platform/validators';
 
-const Text = (max = 500) => (target: object, key: string) => {
+const Text = (max = 500, multiline = false) => (target: object, key: string) => {
   IsString()(target, key);
   IsNotEmpty()(target, key);
   MaxLength(max)(target, key);
+  IsStorableText(multiline)(target, key);
 };
+/** Reasons, notes, descriptions: may span lines. */
+const Prose = (max = 500) => Text(max, true);
 const Cents = () => (target: object, key: string) => {
   IsInt()(target, key);
   Min(0)(target, key);
@@ -37,7 +40,7 @@ const Hours = () => (target: object, key: string) => {
 
 export class ContractorDto {
   @ApiProperty({ example: '90000017', description: 'KvK number, 8 digits' }) @Matches(/^\d{8}$/, { message: 'kvk must be 8 digits' }) kvk!: string;
-  @ApiProperty({ example: 'Van Lier & Roos Advocaten' }) @Text(300) name!: string;
+  @ApiProperty({ example: 'Van Lier & Roos Advocaten' }) @Text(200) name!: string;
 }
 
 export class CatalogueRefDto {
@@ -68,12 +71,12 @@ export class RegisterContractDto {
 export class ValueChangeDto {
   @ApiProperty({ example: 120000000 }) @Cents() contractValueCents!: number;
   @ApiProperty({ example: '2024-01-01' }) @IsCalendarDate() effectiveDate!: string;
-  @ApiProperty({ example: 'extra work ordered' }) @Text() reason!: string;
+  @ApiProperty({ example: 'extra work ordered' }) @Prose() reason!: string;
 }
 
 export class PeriodChangeDto {
   @ApiProperty({ example: '2025-06-30' }) @IsCalendarDate() endDate!: string;
-  @ApiProperty({ example: 'contract extended' }) @Text() reason!: string;
+  @ApiProperty({ example: 'contract extended' }) @Prose() reason!: string;
 }
 
 export class CatalogueMigrationDto {
@@ -84,11 +87,11 @@ export class CatalogueMigrationDto {
   @IsStringRecord(/^[A-Z0-9][A-Z0-9-]*$/)
   blockMapping?: Record<string, string>;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() explicitVersion?: boolean;
-  @ApiProperty({ example: 'agreed with the contractor' }) @Text() reason!: string;
+  @ApiProperty({ example: 'agreed with the contractor' }) @Prose() reason!: string;
 }
 
 export class CloseContractDto {
-  @ApiProperty({ example: 'final report accepted' }) @Text() reason!: string;
+  @ApiProperty({ example: 'final report accepted' }) @Prose() reason!: string;
 }
 
 export class HireDto {
@@ -109,11 +112,11 @@ export class PlacementChangeDto {
 
 export class EndPlacementDto {
   @ApiProperty({ example: '2023-06-30' }) @IsCalendarDate() endDate!: string;
-  @ApiProperty({ example: 'contract ended' }) @Text() reason!: string;
+  @ApiProperty({ example: 'contract ended' }) @Prose() reason!: string;
 }
 
 export class SupplierDto {
-  @ApiProperty({ example: 'Reinaerde' }) @Text(300) name!: string;
+  @ApiProperty({ example: 'Reinaerde' }) @Text(200) name!: string;
   @ApiPropertyOptional({ example: '30123456' }) @IsOptional() @Matches(/^\d{8}$/, { message: 'kvk must be 8 digits' }) kvk?: string;
 }
 
@@ -126,7 +129,7 @@ export class PurchaseDto {
 }
 
 export class KnowledgeSharingDto {
-  @ApiProperty({ example: 'Workshop on job applications' }) @Text() description!: string;
+  @ApiProperty({ example: 'Workshop on job applications' }) @Prose() description!: string;
   @ApiProperty({ example: '2023-03-01' }) @IsCalendarDate() date!: string;
   @ApiProperty({ example: 'KNOWLEDGE' }) @Text(100) blockCode!: string;
   @ApiPropertyOptional({ example: 8 }) @IsOptional() @Hours() hours?: number;
@@ -134,7 +137,7 @@ export class KnowledgeSharingDto {
 }
 
 export class ActivityDto {
-  @ApiProperty({ example: 'Bicycle lessons for newcomers' }) @Text() description!: string;
+  @ApiProperty({ example: 'Bicycle lessons for newcomers' }) @Prose() description!: string;
   @ApiProperty({ example: '2023-05-01' }) @IsCalendarDate() date!: string;
   @ApiProperty({ example: 'MOBILITY' }) @Text(100) blockCode!: string;
   @ApiPropertyOptional() @IsOptional() @Cents() costCents?: number;
@@ -147,11 +150,11 @@ export class VerificationDto {
 
 export class AgreedValueDto {
   @ApiProperty({ example: 500000 }) @Cents() valueCents!: number;
-  @ApiProperty({ example: 'agreed in the progress meeting' }) @Text(2000) note!: string;
+  @ApiProperty({ example: 'agreed in the progress meeting' }) @Prose(2000) note!: string;
 }
 
 export class WithdrawalDto {
-  @ApiProperty({ example: 'recorded twice' }) @Text() reason!: string;
+  @ApiProperty({ example: 'recorded twice' }) @Prose() reason!: string;
 }
 
 export class CommandResultDto {

@@ -1,4 +1,4 @@
-import { isValidDate, isValidInstant } from '@sroi/domain';
+import { isValidDate, isValidInstant, TEXT_PROBLEMS, textProblem } from '@sroi/domain';
 import { registerDecorator, type ValidationOptions } from 'class-validator';
 
 /** A real calendar date `YYYY-MM-DD` (2023-02-30 is refused). */
@@ -43,5 +43,27 @@ export function IsStringRecord(pattern: RegExp, options?: ValidationOptions): Pr
           !Array.isArray(value) &&
           Object.entries(value as Record<string, unknown>).every(([k, v]) => pattern.test(k) && typeof v === 'string' && pattern.test(v)),
       },
+    });
+}
+
+/**
+ * Text the domain will store (see its `textProblem`): more than white space, no control
+ * characters (a line break or tab only where `multiline`), well-formed Unicode. Answered 400
+ * here rather than 422 from the domain.
+ */
+export function IsStorableText(multiline = false, options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isStorableText',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: {
+        message: (args) => {
+          const problem = typeof args.value === 'string' ? textProblem(args.value, multiline) : null;
+          return `${args.property} ${problem ? TEXT_PROBLEMS[problem] : 'must be a string'}`;
+        },
+        ...options,
+      },
+      validator: { validate: (value: unknown) => typeof value === 'string' && textProblem(value, multiline) === null },
     });
 }

@@ -4,6 +4,7 @@
  */
 import { addMonths, assertDate, compareDates, maxDate, type CalendarDate } from '../shared/dates';
 import { refuse } from '../shared/errors';
+import { TEXT_PROBLEMS, textProblem } from '../shared/text';
 import { assertCents, hoursToHundredths, percentageToBasisPoints } from '../shared/money';
 import { defaultMapping, findBlock, refLabel, refOf, sameRef, validateCatalogueVersion } from '../catalogues/catalogue';
 import type { BlockValuation, CatalogueBlock, CatalogueVersion, CatalogueVersionRef } from '../catalogues/types';
@@ -39,11 +40,17 @@ import {
 
 // ---------------------------------------------------------------- field checks
 
-function text(value: unknown, field: string, max = 500): string {
-  if (typeof value !== 'string' || value.trim().length === 0) refuse('missing-field', `${field} is required`, { field });
+/** A required text field (single-line unless `multiline`: reasons, notes, descriptions); see textProblem. */
+function text(value: unknown, field: string, max = 500, multiline = false): string {
+  if (typeof value !== 'string') refuse('missing-field', `${field} is required`, { field });
+  const problem = textProblem(value, multiline);
+  if (problem === 'blank') refuse('missing-field', `${field} is required (it holds only white space)`, { field });
   if (value.length > max) refuse('field-too-long', `${field} is longer than ${max} characters`, { field });
+  if (problem !== null) refuse('invalid-text', `${field} ${TEXT_PROBLEMS[problem]}`, { field });
   return value;
 }
+
+const prose = (value: unknown, field: string, max = 500): string => text(value, field, max, true);
 
 function id(value: unknown, field: string): string {
   const s = text(value, field, 200);
@@ -59,11 +66,28 @@ function kvk(value: unknown, field: string): string {
 /** A candidate reference is pseudonymous: anything shaped like a BSN (8 or 9 digits) is refused. */
 export function assertPseudonymousRef(value: unknown): string {
   const s = id(value, 'candidateRef');
-  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) refuse('candidate-ref-looks-like-birth-date', 'candidateRef looks like a date: use a pseudonymous reference, never a birth date', { field: 'candidateRef' });
-  if (/^\d{8,9}$/.test(s.replace(/[\s.-]/g, ''))) {
+  // Checked as a reader sees it: full-width digits are digits, separators do not hide a number.
+  const seen = s.normalize('NFKC');
+  if (BIRTH_DATE_FORMS.some((form) => form.test(seen))) {
+    refuse('candidate-ref-looks-like-birth-date', 'candidateRef looks like a date: use a pseudonymous reference, never a birth date', { field: 'candidateRef' });
+  }
+  const compact = seen.replace(/[\s./_:,-]/g, '');
+  if (/^\d{8,9}$/.test(compact) || [...compact.matchAll(/\d+/g)].some(([run]) => (run.length === 8 || run.length === 9) && passesElevenTest(run))) {
     refuse('candidate-ref-looks-like-bsn', 'candidateRef looks like a BSN (8 or 9 digits): use the pseudonymous reference issued by the contractor or municipality, never a BSN', { field: 'candidateRef' });
   }
   return s;
+}
+
+/** A whole reference that is a date: 1990-05-12, 1990/05/12, 12-05-1990, 12/5/1990, 12.05.1990. */
+const BIRTH_DATE_FORMS = [/^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$/, /^\d{1,2}[-/.]\d{1,2}[-/.]\d{4}$/];
+
+/** The BSN's eleven test ("elfproef") on 8 or 9 digits (8: with a leading zero). */
+function passesElevenTest(digits: string): boolean {
+  const d = digits.padStart(9, '0');
+  let sum = 0;
+  for (let i = 0; i < 8; i++) sum += (9 - i) * Number(d[i]);
+  sum -= Number(d[8]);
+  return sum % 11 === 0 && Number(d) !== 0;
 }
 
 function hours(value: unknown, field: string): number {
@@ -259,7 +283,7 @@ function changeValue(cmd: ChangeContractValue, state: ContractState): ContractEv
   const previous = valueInForce(c, effectiveDate);
   // It would change no figure on any date: the value in force from then on is this one already.
   if (value === previous) refuse('no-change', `the contract value on ${effectiveDate} is ${value} cents already`);
-  return [{ type: 'ContractValueChanged', schemaVersion: 1, data: { contractValueCents: value, previousValueCents: previous, effectiveDate, reason: text(d.reason, 'reason') } }];
+  return [{ type: 'ContractValueChanged', schemaVersion: 1, data: { contractValueCents: value, previousValueCents: previous, effectiveDate, reason: prose(d.reason, 'reason') } }];
 }
 
 function changePeriod(cmd: ChangeContractPeriod, state: ContractState): ContractEvent[] {
@@ -267,7 +291,7 @@ function changePeriod(cmd: ChangeContractPeriod, state: ContractState): Contract
   const endDate = assertDate(cmd.data.endDate, 'endDate');
   if (compareDates(endDate, c.startDate) < 0) refuse('end-before-start', `the end date ${endDate} lies before the contract start ${c.startDate}`);
   if (endDate === c.endDate) refuse('no-change', `the contract already ends on ${endDate}`);
-  return [{ type: 'ContractPeriodChanged', schemaVersion: 1, data: { endDate, previousEndDate: c.endDate, reason: text(cmd.data.reason, 'reason') } }];
+  return [{ type: 'ContractPeriodChanged', schemaVersion: 1, data: { endDate, previousEndDate: c.endDate, reason: prose(cmd.data.reason, 'reason') } }];
 }
 
 function migrate(cmd: MigrateCatalogue, state: ContractState): ContractEvent[] {
@@ -339,7 +363,7 @@ function migrate(cmd: MigrateCatalogue, state: ContractState): ContractEvent[] {
     {
       type: 'ContractCatalogueMigrated',
       schemaVersion: 1,
-      data: { from: refOf(current), catalogue: target, effectiveDate, blockMapping: mapping, explicitVersion: d.explicitVersion === true, reason: text(d.reason, 'reason') },
+      data: { from: refOf(current), catalogue: target, effectiveDate, blockMapping: mapping, explicitVersion: d.explicitVersion === true, reason: prose(d.reason, 'reason') },
     },
   ];
 }
@@ -443,7 +467,7 @@ function endPlacement(cmd: EndPlacement, state: ContractState): ContractEvent[] 
   }
   // an actual end later than the planned one may run into a migration that did not map the blocks
   assertMappedForward(c, p.periodIndex, placementUses(p.blockCode, p.bonusCodes), endDate);
-  return [{ type: 'PlacementEnded', schemaVersion: 1, data: { placementId: p.id, endDate, reason: text(cmd.data.reason, 'reason') } }];
+  return [{ type: 'PlacementEnded', schemaVersion: 1, data: { placementId: p.id, endDate, reason: prose(cmd.data.reason, 'reason') } }];
 }
 
 function oneOffContext(c: RegisteredContract, date: unknown) {
@@ -501,7 +525,7 @@ function recordKnowledgeSharing(cmd: RecordKnowledgeSharing, state: ContractStat
         contributionId,
         catalogue: refOf(v),
         blockCode: b.code,
-        description: text(d.description, 'description'),
+        description: prose(d.description, 'description'),
         date,
         hours: hasHours ? (d.hours as number) : null,
         costCents: hasCost ? assertCents(d.costCents, 'costCents') : null,
@@ -529,7 +553,7 @@ function recordActivity(cmd: RecordActivity, state: ContractState): ContractEven
     {
       type: 'ActivityRecorded',
       schemaVersion: 1,
-      data: { contributionId, catalogue: refOf(v), blockCode: b.code, description: text(d.description, 'description'), date, costCents, valuedBy },
+      data: { contributionId, catalogue: refOf(v), blockCode: b.code, description: prose(d.description, 'description'), date, costCents, valuedBy },
     },
   ];
 }
@@ -539,7 +563,7 @@ function recordAgreedValue(cmd: RecordAgreedValue, state: ContractState): Contra
   const x = liveContribution(c, cmd.data.contributionId);
   if (x.kind === 'placement' || x.input !== 'agreement') refuse('not-by-agreement', `contribution ${x.id} is valued by its catalogue block, not by agreement`, { contributionId: x.id });
   const valueCents = assertCents(cmd.data.valueCents, 'valueCents', { allowZero: true });
-  return [{ type: 'AgreedValueRecorded', schemaVersion: 1, data: { contributionId: x.id, valueCents, note: text(cmd.data.note, 'note', 2000) } }];
+  return [{ type: 'AgreedValueRecorded', schemaVersion: 1, data: { contributionId: x.id, valueCents, note: prose(cmd.data.note, 'note', 2000) } }];
 }
 
 function recordVerification(cmd: RecordVerification, state: ContractState): ContractEvent[] {
@@ -549,21 +573,23 @@ function recordVerification(cmd: RecordVerification, state: ContractState): Cont
   if (verdict !== 'verified' && verdict !== 'rejected') refuse('invalid-verdict', `verdict must be 'verified' or 'rejected', got ${JSON.stringify(verdict)}`);
   if (x.verdict === verdict) refuse(verdict === 'verified' ? 'already-verified' : 'already-rejected', `contribution ${x.id} is already ${verdict}`, { contributionId: x.id });
   if (verdict === 'verified') {
-    const note = cmd.data.note === undefined ? '' : String(cmd.data.note);
+    // Optional here: none, or blank, is ''.
+    const given = cmd.data.note;
+    const note = given === undefined || (typeof given === 'string' && textProblem(given) === 'blank') ? '' : prose(given, 'note', 2000);
     return [{ type: 'ContributionVerified', schemaVersion: 1, data: { contributionId: x.id, note } }];
   }
-  return [{ type: 'ContributionRejected', schemaVersion: 1, data: { contributionId: x.id, note: text(cmd.data.note, 'note (the reason for the rejection)', 2000) } }];
+  return [{ type: 'ContributionRejected', schemaVersion: 1, data: { contributionId: x.id, note: prose(cmd.data.note, 'note (the reason for the rejection)', 2000) } }];
 }
 
 function withdraw(cmd: WithdrawContribution, state: ContractState): ContractEvent[] {
   const c = open(state);
   const x = liveContribution(c, cmd.data.contributionId);
-  return [{ type: 'ContributionWithdrawn', schemaVersion: 1, data: { contributionId: x.id, reason: text(cmd.data.reason, 'reason') } }];
+  return [{ type: 'ContributionWithdrawn', schemaVersion: 1, data: { contributionId: x.id, reason: prose(cmd.data.reason, 'reason') } }];
 }
 
 function close(cmd: CloseContract, state: ContractState): ContractEvent[] {
   open(state);
-  return [{ type: 'ContractClosed', schemaVersion: 1, data: { reason: text(cmd.data.reason, 'reason') } }];
+  return [{ type: 'ContractClosed', schemaVersion: 1, data: { reason: prose(cmd.data.reason, 'reason') } }];
 }
 
 /** Decides a command against the state of one contract stream: the events, or a DomainError. */

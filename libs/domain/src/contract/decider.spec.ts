@@ -225,7 +225,29 @@ describe('RecordHire', () => {
     given([reg]).when(hireCmd({ candidateRef: '1234.56.782' })).then({ error: 'candidate-ref-looks-like-bsn' });
     given([reg]).when(hireCmd({ candidateRef: '12345678' })).then({ error: 'candidate-ref-looks-like-bsn' });
   });
-  it('refuses a candidateRef that looks like a birth date', () => given([reg]).when(hireCmd({ candidateRef: '1990-04-12' })).then({ error: 'candidate-ref-looks-like-birth-date' }));
+  it('refuses a candidateRef that looks like a birth date', () => {
+    for (const candidateRef of ['1990-04-12', '12/05/1990', '12-05-1990', '12.5.1990', '1990/04/12']) {
+      given([reg]).when(hireCmd({ candidateRef })).then({ error: 'candidate-ref-looks-like-birth-date' });
+    }
+  });
+  it('finds a BSN behind a prefix, separators or full-width digits (a number passing the eleven test)', () => {
+    for (const candidateRef of ['BSN123456782', 'bsn:123456782', 'NL123456782', '123/456/782', '1234_567_82', '\uFF11\uFF12\uFF13\uFF14\uFF15\uFF16\uFF17\uFF18\uFF12']) {
+      given([reg]).when(hireCmd({ candidateRef })).then({ error: 'candidate-ref-looks-like-bsn' });
+    }
+    // pseudonymous references with numbers that are no BSN stay possible
+    for (const candidateRef of ['CAND-0001', 'UWV-2024-000123', 'KAN123456789', 'X-1234-5678']) {
+      expect(decide(hireCmd({ candidateRef }), fold([reg]))).toHaveLength(1);
+    }
+  });
+  it('refuses control characters, unpaired surrogates and invisible-only text; a reason may span lines', () => {
+    given([reg]).when(hireCmd({ candidateRef: 'C\u0000X' })).then({ error: 'invalid-text' });
+    given([reg]).when(activity({ description: '\ud800' })).then({ error: 'invalid-text' });
+    given([reg]).when(activity({ description: 'Bus\u001b[31m' })).then({ error: 'invalid-text' });
+    given([reg]).when(activity({ description: '\u200b\u00a0 ' })).then({ error: 'missing-field' });
+    given([reg]).when({ type: 'ChangeContractValue', data: { contractValueCents: 5, effectiveDate: '2023-07-01', reason: '\u200b' } }).then({ error: 'missing-field' });
+    given([]).when(registerCommand({ title: 'Kerst\nmarkt' })).then({ error: 'invalid-text' });
+    expect(decide({ type: 'ChangeContractValue', data: { contractValueCents: 5, effectiveDate: '2023-07-01', reason: 'Meerwerk:\n- hal B\n- hal C\t(2x)' } }, fold([reg]))).toHaveLength(1);
+  });
   it('refuses zero or fractional-cent hours', () => {
     given([reg]).when(hireCmd({ hoursPerWeek: 0 })).then({ error: 'invalid-hours' });
     given([reg]).when(hireCmd({ hoursPerWeek: 24.125 })).then({ error: 'invalid-hours' });
