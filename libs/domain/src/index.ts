@@ -18,7 +18,7 @@ export {
 } from './shared/dates';
 export { compareInstants, isValidInstant, type Instant } from './shared/instants';
 export { TEXT_PROBLEMS, textProblem, type TextProblem } from './shared/text';
-export { basisPointsToPercentage, obligationCents, percentageToBasisPoints, type Cents } from './shared/money';
+export { basisPointsToPercentage, MAX_AMOUNT_CENTS, obligationCents, percentageToBasisPoints, type Cents } from './shared/money';
 export { roundHalfUp, type Rational } from './shared/rational';
 
 export * from './catalogues/types';

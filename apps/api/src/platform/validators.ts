@@ -1,4 +1,4 @@
-import { isValidDate, isValidInstant, TEXT_PROBLEMS, textProblem } from '@sroi/domain';
+import { isValidDate, isValidInstant, MAX_AMOUNT_CENTS, TEXT_PROBLEMS, textProblem } from '@sroi/domain';
 import { registerDecorator, type ValidationOptions } from 'class-validator';
 
 /** A real calendar date `YYYY-MM-DD` (2023-02-30 is refused). */
@@ -25,8 +25,8 @@ export function IsUtcInstant(options?: ValidationOptions): PropertyDecorator {
     });
 }
 
-/** Amounts in cents: a safe non-negative integer. */
-export const MAX_CENTS = Number.MAX_SAFE_INTEGER;
+/** Amounts in cents: at most the domain's largest amount (EUR 100 billion; totals stay exact). */
+export const MAX_CENTS = MAX_AMOUNT_CENTS;
 
 /** A plain object of string keys to strings matching `pattern` (e.g. a block mapping). */
 export function IsStringRecord(pattern: RegExp, options?: ValidationOptions): PropertyDecorator {

@@ -81,6 +81,11 @@ describe('ChangeContractValue', () => {
       .then([ev('ContractValueChanged', { contractValueCents: 120_000_000, previousValueCents: 100_000_000, effectiveDate: '2023-07-01', reason: 'Meerwerk' })]));
   it('refuses an effective date outside the contract', () =>
     given([reg]).when({ type: 'ChangeContractValue', data: { contractValueCents: 1, effectiveDate: '2025-01-01', reason: 'x' } }).then({ error: 'date-outside-contract' }));
+  it('refuses an amount above EUR 100 billion (totals stay exact)', () => {
+    given([reg]).when({ type: 'ChangeContractValue', data: { contractValueCents: 10_000_000_000_001, effectiveDate: '2023-07-01', reason: 'x' } }).then({ error: 'invalid-amount' });
+    given([reg]).when(purchase({ amountExclVatCents: Number.MAX_SAFE_INTEGER })).then({ error: 'invalid-amount' });
+    expect(decide(purchase({ amountExclVatCents: 10_000_000_000_000 }), fold([reg]))).toHaveLength(1);
+  });
   it('refuses a zero value', () =>
     given([reg]).when({ type: 'ChangeContractValue', data: { contractValueCents: 0, effectiveDate: '2023-07-01', reason: 'x' } }).then({ error: 'invalid-amount' }));
   it('refuses a change without a reason', () =>

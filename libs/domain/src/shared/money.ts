@@ -4,10 +4,18 @@ import { parseScaledDecimal, rat, toCents } from './rational';
 
 export type Cents = number;
 
+/**
+ * The largest amount one input may name: EUR 100 billion. Figures add many amounts with plain
+ * numbers; with each at most this, a contract's totals stay exact (below 2^53 cents) unless it
+ * holds some 900 such amounts. RULES.md: a total always equals the sum of its lines.
+ */
+export const MAX_AMOUNT_CENTS = 10_000_000_000_000;
+
 export function assertCents(value: unknown, field: string, opts: { allowZero?: boolean } = {}): Cents {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || (!opts.allowZero && value === 0)) {
     refuse('invalid-amount', `${field} must be a ${opts.allowZero ? 'non-negative' : 'positive'} whole number of euro cents, got ${JSON.stringify(value)}`, { field });
   }
+  if (value > MAX_AMOUNT_CENTS) refuse('invalid-amount', `${field} is above the largest amount taken, ${MAX_AMOUNT_CENTS} cents (EUR 100 billion)`, { field, max: MAX_AMOUNT_CENTS });
   return value;
 }
 

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { addDays } from '../shared/dates';
 import { DomainError } from '../shared/errors';
 import { instantKey } from '../shared/instants';
+import { MAX_AMOUNT_CENTS } from '../shared/money';
 import { haaglanden2023, hollandRijnland2023, utrecht2015, utrecht2019 } from '../catalogues/shipped';
 import type { CatalogueVersion } from '../catalogues/types';
 import type { ContractCommand } from '../contract/commands';
@@ -59,7 +60,7 @@ function commandOf(s: Setup): fc.Arbitrary<ContractCommand> {
     { weight: 6, arbitrary: fc.record({ placementId: pid, candidateRef: fc.constantFrom('cand-a', 'cand-b'), blockCode: codes(s.hireCodes), bonusCodes: fc.subarray([...s.bonusCodes]), startDate: day(-380, 600), endDate: fc.option(day(100, 900), { nil: null }), hoursPerWeek: hours, permanent: fc.boolean() }).map((data) => ({ type: 'RecordHire', data }) as ContractCommand) },
     { weight: 4, arbitrary: fc.record({ placementId: pid, effectiveDate: day(-100, 700), hoursPerWeek: fc.option(hours, { nil: undefined }), permanent: fc.option(fc.boolean(), { nil: undefined }) }).map((data) => ({ type: 'ChangePlacement', data }) as ContractCommand) },
     { weight: 2, arbitrary: fc.record({ placementId: pid, endDate: day(0, 900), reason: fc.constant('einde') }).map((data) => ({ type: 'EndPlacement', data }) as ContractCommand) },
-    { weight: 2, arbitrary: fc.record({ contributionId: oid, supplier: fc.constant({ name: 'SW-bedrijf' }), invoiceReference: fc.constant('F-1'), amountExclVatCents: fc.oneof(fc.integer({ min: 1, max: 5_000_000 }), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER })), date: day(-10, 740), blockCode: codes(s.purchaseCodes) }).map((data) => ({ type: 'RecordPurchase', data }) as ContractCommand) },
+    { weight: 2, arbitrary: fc.record({ contributionId: oid, supplier: fc.constant({ name: 'SW-bedrijf' }), invoiceReference: fc.constant('F-1'), amountExclVatCents: fc.oneof(fc.integer({ min: 1, max: 5_000_000 }), fc.integer({ min: 1, max: MAX_AMOUNT_CENTS })), date: day(-10, 740), blockCode: codes(s.purchaseCodes) }).map((data) => ({ type: 'RecordPurchase', data }) as ContractCommand) },
     { weight: 1, arbitrary: fc.record({ contributionId: oid, description: fc.constant('gastles'), date: day(0, 730), blockCode: codes(s.hourCodes), hours }).map((data) => ({ type: 'RecordKnowledgeSharing', data }) as ContractCommand) },
     { weight: 2, arbitrary: fc.record({ contributionId: oid, description: fc.constant('activiteit'), date: day(0, 40), blockCode: codes(s.activityCodes) }).map((data) => ({ type: 'RecordActivity', data }) as ContractCommand) },
     { weight: 1, arbitrary: fc.record({ contributionId: oid, valueCents: fc.integer({ min: 0, max: 1_000_000 }), note: fc.constant('akkoord') }).map((data) => ({ type: 'RecordAgreedValue', data }) as ContractCommand) },

@@ -1,0 +1,2 @@
+import * as store from '@sroi/event-store';
+export const x = store;

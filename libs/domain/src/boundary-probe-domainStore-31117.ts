@@ -1,0 +1,2 @@
+import { SqliteEventStore } from '@sroi/event-store';
+export const x = SqliteEventStore;

@@ -1,0 +1,2 @@
+import * as domain from '@sroi/domain';
+export const x = domain;
