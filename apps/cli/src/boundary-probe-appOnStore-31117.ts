@@ -1,2 +1,0 @@
-import * as store from '@sroi/event-store';
-export const x = store;

@@ -1,2 +1,0 @@
-import { SqliteEventStore } from '@sroi/event-store';
-export const x = SqliteEventStore;

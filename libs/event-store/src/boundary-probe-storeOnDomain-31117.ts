@@ -1,2 +1,0 @@
-import * as domain from '@sroi/domain';
-export const x = domain;
