@@ -1,7 +1,8 @@
-import { assertDate, figuresOf, type RegisteredContract } from '@sroi/domain';
+import { Logger } from '@nestjs/common';
+import { assertDate, figuresOf, type ContractStatus, type RegisteredContract } from '@sroi/domain';
 import type Database from 'better-sqlite3';
 import { municipalityKey } from '../integration/integration-log';
-import { RetryLaterError } from '../platform/problem';
+import { ProblemException, RetryLaterError } from '../platform/problem';
 import type { ContractRow, ContractTables } from './contract-tables';
 import {
   ContractReadModels,
@@ -15,6 +16,8 @@ import {
 } from './read-models';
 
 export const MAX_PAGE_SIZE = 200;
+
+const logger = new Logger('ReadModels');
 
 const SORT_COLUMNS: Record<PortfolioSort, string> = {
   title: 'title COLLATE NOCASE',
@@ -61,6 +64,8 @@ export class ReadModelsBusyError extends RetryLaterError {
  */
 export class SqliteContractReadModels extends ContractReadModels {
   private readonly db: Database.Database;
+  /** Contracts whose figures failed at a revision (see figuresOrNull). */
+  private readonly unvaluable = new Map<string, { revision: number; message: string }>();
 
   constructor(
     private readonly tables: ContractTables,
@@ -80,6 +85,7 @@ export class SqliteContractReadModels extends ContractReadModels {
       },
       () => {
         const row = this.tables.row(contractId);
+        if (row && row.snapshot_as_of !== today) throw this.figuresUnavailable(row);
         return row ? summaryOf(row) : null;
       },
     );
@@ -184,6 +190,33 @@ export class SqliteContractReadModels extends ContractReadModels {
     return stale.all(limit === undefined ? { ...params, today } : { ...params, today, limit }) as ContractRow[];
   }
 
+  /**
+   * The figures of a row's state, or null when the domain cannot compute them (a history that no
+   * valuation accepts, as an earlier version could store). Such a contract must not take the
+   * portfolio of its whole municipality down with it: it keeps no snapshot, so the portfolio lists
+   * it without figures, its summary answers 500 `figures-unavailable`, and the error is logged
+   * once for its revision (a later event may mend it).
+   */
+  private figuresOrNull(row: ContractRow, state: RegisteredContract, today: string): ContractStatus | null {
+    if (this.unvaluable.get(row.contract_id)?.revision === row.revision) return null;
+    try {
+      return figuresOf(state, today);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.unvaluable.set(row.contract_id, { revision: row.revision, message });
+      logger.error(`The figures of contract ${row.contract_id} at revision ${row.revision} cannot be computed; it is listed without them: ${message}`);
+      return null;
+    }
+  }
+
+  private figuresUnavailable(row: ContractRow): ProblemException {
+    const known = this.unvaluable.get(row.contract_id);
+    return new ProblemException(500, 'figures-unavailable', `The figures of contract ${row.contract_id} cannot be computed from its history (${known?.message ?? 'see the log'}); it has been logged`, {
+      contractId: row.contract_id,
+      revision: row.revision,
+    });
+  }
+
   /** The folded state at a row's revision: from the cache, or read from the store. */
   private async stateOfRow(row: ContractRow): Promise<RegisteredContract> {
     const state = this.states.peek(row.contract_id, row.revision) ?? (await this.states.stateAt(row.contract_id, row.revision));
@@ -209,7 +242,10 @@ export class SqliteContractReadModels extends ContractReadModels {
       const missing = rows.filter((row) => stateOf(row) === undefined);
       if (missing.length === 0) {
         return this.tables.database.transaction(() => {
-          for (const row of rows) this.tables.writeSnapshot(row.contract_id, row.revision, figuresOf(stateOf(row) as RegisteredContract, today));
+          for (const row of rows) {
+            const figures = this.figuresOrNull(row, stateOf(row) as RegisteredContract, today);
+            if (figures) this.tables.writeSnapshot(row.contract_id, row.revision, figures);
+          }
           return then();
         });
       }
