@@ -1,5 +1,5 @@
 import { estimate } from './planner';
-import { utrecht2019, haaglanden2023, hollandRijnland2023 } from './catalogues/shipped';
+import { utrecht2019, haaglanden2023, harlingen2020, hollandRijnland2023 } from './catalogues/shipped';
 
 describe('estimate (planner)', () => {
   it('values a plan against the obligation', () => {
@@ -22,6 +22,16 @@ describe('estimate (planner)', () => {
     expect(e.items[0].valueCents).toBe(2_000_000); // 12 months at most
     expect([e.obligationCents, e.shortfallCents, e.meetsObligation]).toEqual([1_250_000, 0, true]);
     expect(estimate(hollandRijnland2023, 10_000_000, 5, [{ blockCode: 'ACTIVITY', count: 3 }]).totalCents).toBe(300_000);
+  });
+
+  it('checks bonuses as recording a hire does: exclusive groups, applicability, the permanent bonus by its flag, duplicates', () => {
+    const plan = (v: typeof utrecht2019, item: Parameters<typeof estimate>[3][number]) => () => estimate(v, 50_000_000, 5, [item]);
+    expect(plan(harlingen2020, { blockCode: 'PW-LT2', bonusCodes: ['B-50PLUS', 'B-55PLUS'], hoursPerWeek: 12, days: 365 })).toThrow(expect.objectContaining({ code: 'exclusive-bonuses' }));
+    expect(plan(hollandRijnland2023, { blockCode: 'BBL', bonusCodes: ['B-PRO-VSO-STAGE'], hoursPerWeek: 36, days: 365 })).toThrow(expect.objectContaining({ code: 'bonus-not-applicable' }));
+    expect(plan(utrecht2019, { blockCode: 'PW', bonusCodes: ['B-PERMANENT'], permanent: true, days: 365 })).toThrow(expect.objectContaining({ code: 'permanent-bonus-via-flag' }));
+    expect(plan(utrecht2019, { blockCode: 'PW', bonusCodes: ['B-50PLUS', 'B-50PLUS'], days: 365 })).toThrow(expect.objectContaining({ code: 'duplicate-bonus' }));
+    // one age bonus is fine: (3,500,000 + 750,000) x 12/36
+    expect(estimate(harlingen2020, 50_000_000, 5, [{ blockCode: 'PW-LT2', bonusCodes: ['B-55PLUS'], hoursPerWeek: 12, days: 365 }]).items[0].valueCents).toBe(1_416_667);
   });
 
   it('refuses a bonus on its own and an ambiguous duration', () => {

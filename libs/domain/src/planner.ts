@@ -4,6 +4,7 @@ import { assertCents, hoursToHundredths, obligationCents, percentageToBasisPoint
 import { mul, rat, toCents, type Rational } from './shared/rational';
 import { getBlock, maxCountedMonthsOf, permanentBonusOf, refLabel } from './catalogues/catalogue';
 import type { BlockCategory, CatalogueVersion } from './catalogues/types';
+import { checkBonuses } from './contract/decide';
 
 export interface PlannedItem {
   readonly blockCode: string;
@@ -59,7 +60,8 @@ function employmentValue(v: CatalogueVersion, item: PlannedItem): Rational {
   if (min !== null && h100 < BigInt(Math.round(min * 100))) refuse('below-minimum-hours', `catalogue ${refLabel(v)} counts placements of at least ${min} hours a week`);
   const factor = mul(years, rat(h100 < fte100 ? h100 : fte100, fte100));
   const annuals: number[] = [];
-  for (const b of [block, ...(item.bonusCodes ?? []).map((c) => getBlock(v, c)), ...(item.permanent ? [permanentBonusOf(v)] : [])]) {
+  const bonuses = checkBonuses(v, block, item.bonusCodes ?? []);
+  for (const b of [block, ...bonuses.map((c) => getBlock(v, c)), ...(item.permanent ? [permanentBonusOf(v)] : [])]) {
     if (!b) continue;
     if (b.valuation.kind !== 'annual') refuse('block-wrong-category', `block ${b.code} is not valued per year`);
     annuals.push(b.valuation.annualCents);

@@ -134,11 +134,11 @@ function insideContract(c: RegisteredContract, date: CalendarDate, field: string
   }
 }
 
-function blockOf(v: CatalogueVersion, code: unknown, onDate: CalendarDate): CatalogueBlock {
+function blockOf(v: CatalogueVersion, code: unknown, onDate?: CalendarDate): CatalogueBlock {
   const s = text(code, 'blockCode', 100);
   const b = findBlock(v, s);
   if (!b) {
-    refuse('unknown-block', `block ${s} does not exist in catalogue ${refLabel(v)}, the version the contract is valued under on ${onDate}`, {
+    refuse('unknown-block', `block ${s} does not exist in catalogue ${refLabel(v)}${onDate ? `, the version the contract is valued under on ${onDate}` : ''}`, {
       blockCode: s,
       catalogue: refOf(v),
     });
@@ -368,7 +368,13 @@ function migrate(cmd: MigrateCatalogue, state: ContractState): ContractEvent[] {
   ];
 }
 
-function checkBonuses(v: CatalogueVersion, main: CatalogueBlock, codes: readonly unknown[], on: CalendarDate): string[] {
+/**
+ * The bonus codes of a placement on `main`, checked as recording a hire checks them (and the
+ * planner, so that it values no plan the ledger would refuse): bonus blocks valued per year, not
+ * the permanent bonus (it follows from `permanent`), each once, applicable to `main`, at most one
+ * of each exclusive group.
+ */
+export function checkBonuses(v: CatalogueVersion, main: CatalogueBlock, codes: readonly unknown[], on?: CalendarDate): string[] {
   const out: string[] = [];
   for (const code of codes) {
     const b = blockOf(v, code, on);
