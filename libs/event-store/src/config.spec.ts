@@ -11,6 +11,8 @@ describe('event store configuration', () => {
     expect(eventStoreConfigFromEnv({ SROI_DATA_DIR: '/srv/sroi' })).toEqual({ engine: 'sqlite', path: join('/srv/sroi', 'events.sqlite'), synchronous: 'FULL' });
     expect(eventStoreConfigFromEnv({ EVENTSTORE_CONNECTION_STRING: ' esdb://db:2113?tls=false ' })).toEqual({ engine: 'eventstoredb', connectionString: 'esdb://db:2113?tls=false' });
     expect(() => eventStoreConfigFromEnv({ SROI_SQLITE_SYNCHRONOUS: 'sometimes' })).toThrow(/SROI_SQLITE_SYNCHRONOUS must be one of/);
+    expect(() => eventStoreConfigFromEnv({ EVENTSTORE_CONNECTION_STRING: 'garbage' })).toThrow("EVENTSTORE_CONNECTION_STRING must be an EventStoreDB connection string like esdb://host:2113?tls=false, not 'garbage'");
+    expect(eventStoreConfigFromEnv({ EVENTSTORE_CONNECTION_STRING: 'esdb+discover://cluster.local:2113' })).toMatchObject({ engine: 'eventstoredb' });
   });
 
   it('opens either engine (the EventStoreDB client is loaded when asked for, and connects on first use)', async () => {

@@ -16,7 +16,13 @@ const SYNCHRONOUS_MODES: readonly SynchronousMode[] = ['OFF', 'NORMAL', 'FULL', 
  */
 export function eventStoreConfigFromEnv(env: NodeJS.ProcessEnv = process.env): EventStoreConfig {
   const connectionString = env['EVENTSTORE_CONNECTION_STRING']?.trim();
-  if (connectionString) return { engine: 'eventstoredb', connectionString };
+  if (connectionString) {
+    // The client's own parse error names neither the variable nor what is expected.
+    if (!/^esdb(\+discover)?:\/\/\S+$/i.test(connectionString)) {
+      throw new Error(`EVENTSTORE_CONNECTION_STRING must be an EventStoreDB connection string like esdb://host:2113?tls=false, not '${connectionString}'`);
+    }
+    return { engine: 'eventstoredb', connectionString };
+  }
   const synchronous = (env['SROI_SQLITE_SYNCHRONOUS']?.trim().toUpperCase() || 'FULL') as SynchronousMode;
   if (!SYNCHRONOUS_MODES.includes(synchronous)) {
     throw new Error(`SROI_SQLITE_SYNCHRONOUS must be one of ${SYNCHRONOUS_MODES.join(', ')}, not '${synchronous}'`);

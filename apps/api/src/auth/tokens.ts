@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { OperatorError, reasonOf } from '../config/operator-error';
 import { dirname } from 'node:path';
 import { ROLES, type Principal, type TokenEntry } from './principal';
 
@@ -11,14 +12,20 @@ export const DEMO_CONTRACTOR_KVK = '90000017';
 export const DEMO_MUNICIPALITY = 'Utrecht';
 
 function validate(entries: unknown, file: string): TokenEntry[] {
-  if (!Array.isArray(entries)) throw new Error(`${file}: expected a JSON array of { tokenSha256, subject, role, municipality?, contractorKvk? }`);
-  return entries.map((e: Partial<TokenEntry>, i) => {
+  if (!Array.isArray(entries)) throw new OperatorError(`${file}: expected a JSON array of { tokenSha256, subject, role, municipality?, contractorKvk? }`);
+  const seen = new Map<string, number>();
+  return entries.map((e: Partial<TokenEntry> | null, i) => {
     const where = `${file}[${i}]`;
-    if (typeof e.tokenSha256 !== 'string' || !/^[0-9a-f]{64}$/i.test(e.tokenSha256)) throw new Error(`${where}: tokenSha256 must be 64 hex digits`);
-    if (typeof e.subject !== 'string' || e.subject.length === 0) throw new Error(`${where}: subject is required`);
-    if (!ROLES.includes(e.role as never)) throw new Error(`${where}: role must be one of ${ROLES.join(', ')}`);
-    if ((e.role === 'advisor' || e.role === 'auditor' || e.role === 'integrator') && !e.municipality) throw new Error(`${where}: an ${e.role} needs a municipality`);
-    if (e.role === 'contractor' && !/^\d{8}$/.test(e.contractorKvk ?? '')) throw new Error(`${where}: a contractor needs an 8-digit contractorKvk`);
+    if (e === null || typeof e !== 'object' || Array.isArray(e)) throw new OperatorError(`${where}: expected an object { tokenSha256, subject, role, ... }`);
+    // One token, one principal: with two entries, which one a request would act as is up to the order.
+    const first = typeof e.tokenSha256 === 'string' ? seen.get(e.tokenSha256.toLowerCase()) : undefined;
+    if (first !== undefined) throw new OperatorError(`${where}: the same tokenSha256 as ${file}[${first}]; give each token one entry`);
+    if (typeof e.tokenSha256 === 'string') seen.set(e.tokenSha256.toLowerCase(), i);
+    if (typeof e.tokenSha256 !== 'string' || !/^[0-9a-f]{64}$/i.test(e.tokenSha256)) throw new OperatorError(`${where}: tokenSha256 must be 64 hex digits`);
+    if (typeof e.subject !== 'string' || e.subject.length === 0) throw new OperatorError(`${where}: subject is required`);
+    if (!ROLES.includes(e.role as never)) throw new OperatorError(`${where}: role must be one of ${ROLES.join(', ')}`);
+    if ((e.role === 'advisor' || e.role === 'auditor' || e.role === 'integrator') && !e.municipality) throw new OperatorError(`${where}: an ${e.role} needs a municipality`);
+    if (e.role === 'contractor' && !/^\d{8}$/.test(e.contractorKvk ?? '')) throw new OperatorError(`${where}: a contractor needs an 8-digit contractorKvk`);
     return { ...e, tokenSha256: e.tokenSha256.toLowerCase() } as TokenEntry;
   });
 }
@@ -47,7 +54,24 @@ export function loadOrCreateTokens(file: string, print: (text: string) => void =
       ].join('\n'),
     );
   }
-  const entries = validate(JSON.parse(readFileSync(file, 'utf8')), file);
+  return readTokensFile(file);
+}
+
+/** The principals of an existing tokens file, by token hash; an OperatorError naming the file and entry for anything wrong in it. */
+export function readTokensFile(file: string): Map<string, Principal> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new OperatorError(`SROI_TOKENS_FILE ${file} cannot be read: ${reasonOf(error)}`, { cause: error });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new OperatorError(`${file}: not valid JSON (${reasonOf(error)})`, { cause: error });
+  }
+  const entries = validate(parsed, file);
   const map = new Map<string, Principal>();
   for (const { tokenSha256, ...principal } of entries) map.set(tokenSha256, principal);
   return map;

@@ -1,5 +1,7 @@
 import { eventStoreConfigFromEnv, type EventStoreConfig } from '@sroi/event-store';
 import { join, resolve } from 'node:path';
+import { parseFlag } from './env-values';
+import { OperatorError, reasonOf } from './operator-error';
 
 /** Everything the service reads from its environment, read once at start-up. */
 export class ApiConfig {
@@ -14,12 +16,22 @@ export class ApiConfig {
     readonly demo: boolean,
   ) {}
 
+  /** Every problem with the settings is an OperatorError naming the variable. */
   static fromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+    try {
+      return ApiConfig.read(env);
+    } catch (error) {
+      throw error instanceof OperatorError ? error : new OperatorError(reasonOf(error), { cause: error });
+    }
+  }
+
+  private static read(env: NodeJS.ProcessEnv): ApiConfig {
     const dataDir = resolve(env['SROI_DATA_DIR']?.trim() || './data');
     const portText = env['PORT']?.trim() || '3000';
     const port = Number(portText);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not '${portText}'`);
-    const demo = (env['SROI_DEMO']?.trim().toLowerCase() || 'on') !== 'off';
+    // Demo contracts are events for good: a value the service does not know is refused, not taken as on.
+    const demo = parseFlag('SROI_DEMO', env['SROI_DEMO'], true);
     return new ApiConfig(
       dataDir,
       port,

@@ -1,12 +1,13 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { OperatorError, reasonOf } from '../config/operator-error';
 
 /** The file whose lock says that a service runs on the folder. */
 export const DATA_DIR_LOCK_FILE = 'service.lock';
 
 /** Another process holds the folder's lock. */
-export class DataDirInUseError extends Error {
+export class DataDirInUseError extends OperatorError {
   constructor(readonly dataDir: string) {
     super(`another sroi-ledger service is using ${dataDir} (it holds ${join(dataDir, DATA_DIR_LOCK_FILE)}); stop it, or give this one another SROI_DATA_DIR`);
     this.name = 'DataDirInUseError';
@@ -31,8 +32,15 @@ export interface DataDirLock {
  * nothing stale behind. Throws {@link DataDirInUseError} when another process holds it.
  */
 export function lockDataDir(dataDir: string): DataDirLock {
-  mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, DATA_DIR_LOCK_FILE), { timeout: 0 });
+  let db: Database.Database;
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    db = new Database(join(dataDir, DATA_DIR_LOCK_FILE), { timeout: 0 });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'it is a file, not a folder' : `it cannot be written (${reasonOf(error)})`;
+    throw new OperatorError(`SROI_DATA_DIR ${dataDir} cannot hold the service's data: ${why}`, { cause: error });
+  }
   try {
     db.pragma('locking_mode = EXCLUSIVE');
     db.pragma('journal_mode = MEMORY'); // nothing is ever written: no journal file beside it

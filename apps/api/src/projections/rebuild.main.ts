@@ -4,10 +4,17 @@
  * in. Stop the service first: the swap refuses while the file is open.
  */
 import { eventStoreConfigFromEnv, openEventStore } from '@sroi/event-store';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { READ_MODELS_FILE } from './read-model-database';
 import { rebuildReadModels } from './rebuild';
+
+const USAGE = `Usage: npm run rebuild   (or: node dist/apps/api/rebuild.js)
+Rebuilds read-models.sqlite in SROI_DATA_DIR (default ./data) from the event store there, or from
+EVENTSTORE_CONNECTION_STRING, then swaps it in. Stop the service first. No arguments; settings:
+  SROI_DATA_DIR, EVENTSTORE_CONNECTION_STRING, SROI_REBUILD_PARALLEL_FROM
+`;
 
 /** A non-negative integer from the environment, or undefined when unset; a clear error otherwise. */
 function countFrom(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -19,11 +26,20 @@ function countFrom(env: NodeJS.ProcessEnv, name: string): number | undefined {
 }
 
 /** Stopped by `signal`, it removes what it built so far and throws; the live read models stay as they were. */
-export async function rebuildCommand(env: NodeJS.ProcessEnv, out: NodeJS.WritableStream, signal?: AbortSignal): Promise<number> {
+export async function rebuildCommand(env: NodeJS.ProcessEnv, out: NodeJS.WritableStream, signal?: AbortSignal, args: readonly string[] = []): Promise<number> {
   // SROI_REBUILD_PARALLEL_FROM: events from which a worker thread builds the contract rows beside the integration log's copy (RebuildOptions.parallelFrom).
   const parallelFrom = countFrom(env, 'SROI_REBUILD_PARALLEL_FROM');
+  if (args.length > 0) {
+    out.write(USAGE);
+    return args.every((a) => a === '--help' || a === '-h') ? 0 : 2;
+  }
   const dataDir = resolve(env['SROI_DATA_DIR']?.trim() || './data');
-  const store = await openEventStore(eventStoreConfigFromEnv({ ...env, SROI_DATA_DIR: dataDir }));
+  const config = eventStoreConfigFromEnv({ ...env, SROI_DATA_DIR: dataDir });
+  // Opening a missing file would create an empty store, and "rebuilt 0 contracts" hide a mistyped folder.
+  if (config.engine === 'sqlite' && !existsSync(config.path)) {
+    throw new Error(`no event store at ${config.path}: set SROI_DATA_DIR to the service's data folder (or EVENTSTORE_CONNECTION_STRING)`);
+  }
+  const store = await openEventStore(config);
   try {
     const file = join(dataDir, READ_MODELS_FILE);
     out.write(`Rebuilding ${file} from the ${store.engine} event store...\n`);
@@ -61,7 +77,7 @@ if (require.main === module && isMainThread) {
       process.once(name, () => process.exit(130));
     });
   }
-  rebuildCommand(process.env, process.stdout, stop.signal).then(
+  rebuildCommand(process.env, process.stdout, stop.signal, process.argv.slice(2)).then(
     (code) => (process.exitCode = code),
     (error: unknown) => {
       process.stderr.write(`rebuild: ${error instanceof Error ? error.message : String(error)}\n`);

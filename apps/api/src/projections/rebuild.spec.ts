@@ -325,4 +325,21 @@ describe('rebuild command', () => {
     expect(db.checkpoint('contracts')).toBe(await store.headPosition());
     db.close();
   });
+
+  it('refuses a folder without an event store (it would create an empty one and rebuild nothing), and arguments it does not take', async () => {
+    let output = '';
+    const out = new Writable({
+      write(chunk, _encoding, done) {
+        output += String(chunk);
+        done();
+      },
+    });
+    const missing = join(tmp.dir, 'mistyped');
+    await expect(rebuildCommand({ SROI_DATA_DIR: missing }, out)).rejects.toThrow(`no event store at ${join(missing, 'events.sqlite')}`);
+    expect(existsSync(missing)).toBe(false);
+    expect(await rebuildCommand({ SROI_DATA_DIR: tmp.dir }, out, undefined, ['--help'])).toBe(0);
+    expect(output).toMatch(/^Usage: npm run rebuild/);
+    expect(await rebuildCommand({ SROI_DATA_DIR: tmp.dir }, out, undefined, ['--force'])).toBe(2);
+    expect(readdirSync(tmp.dir).filter((f) => f.includes('read-models'))).toEqual([]);
+  });
 });

@@ -1,4 +1,5 @@
 import type { HostResolver } from './url-policy';
+import { parseFlag } from '../../config/env-values';
 
 /** Backoff between failed attempts at one event, and when to give up on an endpoint. */
 export interface RetrySchedule {
@@ -43,14 +44,6 @@ export interface WebhookOptionsInit {
   /** The `user-agent` of deliveries. */
   userAgent?: string;
 }
-
-const parseFlag = (name: string, value: string | undefined, fallback: boolean): boolean => {
-  const v = value?.trim().toLowerCase();
-  if (!v) return fallback;
-  if (['on', 'true', '1', 'yes'].includes(v)) return true;
-  if (['off', 'false', '0', 'no'].includes(v)) return false;
-  throw new Error(`${name} must be on or off, not '${value}'`);
-};
 
 const parseMs = (name: string, value: string | undefined, fallback: number, min = 1): number => {
   const v = value?.trim();
