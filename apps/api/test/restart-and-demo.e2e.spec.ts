@@ -140,6 +140,47 @@ describe('demo data and demo tokens', () => {
     await app.close();
   });
 
+  it('completes a demo load that a first start left half done (a crash in the middle), and adds nothing to a store with contracts of its own', async () => {
+    const demoStream = (c: (typeof DEMO_CONTRACTS)[number]) => `contract-${c.contractId}`;
+    const eventsOf = async (store: EventStore, stream: string) => (await store.readStream(stream).catch(() => [])).map((e) => e.type);
+    // The whole demo, as a start that was not stopped loads it.
+    const full = tempDir();
+    dirs.push(full);
+    writeTokens(full);
+    let app = await startApp(full, true);
+    let store = app.get<EventStore>(EVENT_STORE);
+    const complete = new Map<string, string[]>();
+    for (const c of DEMO_CONTRACTS) complete.set(c.slug, await eventsOf(store, demoStream(c)));
+    const first = DEMO_CONTRACTS[0];
+    const begun = (await store.readStream(demoStream(first))).slice(0, 2);
+    await app.close();
+
+    // A store where the first start got that far: the first contract's first two steps, nothing else.
+    const half = tempDir();
+    dirs.push(half);
+    writeTokens(half);
+    app = await startApp(half, false);
+    store = app.get<EventStore>(EVENT_STORE);
+    await store.appendToStream(demoStream(first), begun.map((e) => ({ type: e.type, data: e.data, metadata: e.metadata })), { expectedRevision: 'no_stream' });
+    await app.close();
+    app = await startApp(half, true);
+    store = app.get<EventStore>(EVENT_STORE);
+    for (const c of DEMO_CONTRACTS) expect([c.slug, await eventsOf(store, demoStream(c))]).toEqual([c.slug, complete.get(c.slug)]);
+    await app.close();
+
+    // A store with a contract of its own gets no demo contract.
+    const own = tempDir();
+    dirs.push(own);
+    writeTokens(own);
+    app = await startApp(own, false);
+    await api(app).post('/v1/contracts', contractBody()).expect(201);
+    await app.close();
+    app = await startApp(own, true);
+    store = app.get<EventStore>(EVENT_STORE);
+    for (const c of DEMO_CONTRACTS) expect(await eventsOf(store, demoStream(c))).toEqual([]);
+    await app.close();
+  });
+
   it('with no tokens file, creates one with a demo token per role (hashes only) and prints the tokens once', () => {
     const dir = tempDir();
     dirs.push(dir);

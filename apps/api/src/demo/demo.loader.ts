@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { Inject } from '@nestjs/common';
 import { isDomainError, versionInForce, type ContractCommand } from '@sroi/domain';
-import type { EventStore } from '@sroi/event-store';
+import { StreamNotFoundError, type EventStore } from '@sroi/event-store';
 import type { Principal } from '../auth/principal';
 import { CatalogueRegistry } from '../catalogues/catalogue.registry';
 import { ApiConfig } from '../config/api-config';
@@ -14,8 +14,10 @@ import { DEMO_CONTRACTS, DEMO_MUNICIPALITY, type DemoContract, type DemoStep } f
 const LOADER: Principal = { subject: 'demo-loader', role: 'advisor', municipality: DEMO_MUNICIPALITY };
 
 /**
- * Loads the demo contracts into a store that holds no contract yet, unless SROI_DEMO=off. Ids are
- * fixed, so two instances starting at once write each contract once (the loser is refused and stops).
+ * Loads the demo contracts into a store that holds no contract but them, unless SROI_DEMO=off.
+ * Each demo contract is taken up where its stream ends (one event a step), so a first start
+ * stopped in the middle of the load (a crash, a kill) is completed by the next one. Ids are fixed,
+ * so two instances starting at once write each contract once (the loser is refused and stops).
  */
 @Injectable()
 export class DemoLoader implements OnApplicationBootstrap {
@@ -31,10 +33,23 @@ export class DemoLoader implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     await this.catalogues.ensureShipped();
     if (!this.config.demo) return;
-    for await (const _ of this.store.readAll({ maxCount: 1, filter: { streamPrefixes: [CONTRACT_STREAM_PREFIX] } })) return;
+    // A store with a contract of its own is no demo: nothing is added to it. The demo's own events
+    // come first in the log, so this stops at the first event of any other contract.
+    const demoStreams = new Set(DEMO_CONTRACTS.map((c) => `${CONTRACT_STREAM_PREFIX}${c.contractId}`));
+    for await (const e of this.store.readAll({ filter: { streamPrefixes: [CONTRACT_STREAM_PREFIX] } })) if (!demoStreams.has(e.streamId)) return;
     let loaded = 0;
     for (const c of DEMO_CONTRACTS) if (await this.load(c)) loaded++;
     if (loaded > 0) this.logger.log(`loaded ${loaded} demo contracts of ${DEMO_MUNICIPALITY} (SROI_DEMO=off to skip)`);
+  }
+
+  /** How many events the contract's stream holds (each demo step writes one). */
+  private async stepsDone(contractId: string): Promise<number> {
+    try {
+      return (await this.store.readStream(`${CONTRACT_STREAM_PREFIX}${contractId}`)).length;
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return 0;
+      throw error;
+    }
   }
 
   private ctx(c: DemoContract, step: string): CommandContext {
@@ -69,8 +84,11 @@ export class DemoLoader implements OnApplicationBootstrap {
       ],
       ...c.steps.map((s, i): [string, ContractCommand] => [`${i}`, this.command(s, versions)]),
     ];
+    const done = await this.stepsDone(c.contractId);
+    if (done >= commands.length) return false;
+    if (done > 0) this.logger.warn(`demo contract ${c.slug} was loaded up to step ${done} of ${commands.length} (a start stopped meanwhile): completing it`);
     try {
-      for (const [step, command] of commands) await this.commands.execute(c.contractId, this.ctx(c, step), () => command);
+      for (const [step, command] of commands.slice(done)) await this.commands.execute(c.contractId, this.ctx(c, step), () => command);
       return true;
     } catch (error) {
       if (isDomainError(error)) {
