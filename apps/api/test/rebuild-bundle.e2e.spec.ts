@@ -116,6 +116,17 @@ describe('the built service (dist/apps/api/main.js) at start and stop', () => {
     expect(esdb.status).toBe(1);
     oneLine(esdb.stderr);
     expect(esdb.stderr).toContain('EVENTSTORE_CONNECTION_STRING must be an EventStoreDB connection string');
+    for (const [name, value] of [
+      ['SROI_OBLIGATION_CHECK_MS', 'abc'],
+      ['SROI_WEBHOOKS_RETRY_MAX_MS', '0'],
+      ['SROI_FEED_HEARTBEAT_MS', '0'],
+    ]) {
+      const run = start({ [name]: value, PORT: '0' });
+      expect(run.status).toBe(1);
+      oneLine(run.stderr);
+      expect(run.stderr).toContain(name);
+    }
+    expect(existsSync(join(data.dir, 'tokens.json'))).toBe(false);
   });
 
   it('with its port taken: one line naming the port, and no tokens printed or kept for a service that never ran', async () => {

@@ -1,3 +1,5 @@
+import { OperatorError, reasonOf } from '../../config/operator-error';
+
 /** The SSE feed's tunables; every one has a default and an environment variable. */
 export interface FeedSettings {
   /** A `: heartbeat` comment after this long without a write, so proxies keep idle streams open. */
@@ -72,9 +74,16 @@ export class FeedOptions implements FeedSettings {
     for (const [key, name] of Object.entries(ENV) as Array<[keyof FeedSettings, string]>) {
       const text = env[name]?.trim();
       if (!text) continue;
-      if (!/^\d{1,15}$/.test(text)) throw new Error(`${name} must be a whole number, not '${text}'`);
+      if (!/^\d{1,15}$/.test(text)) throw new OperatorError(`${name} must be a whole number, not '${text}'`);
       settings[key] = Number(text);
     }
-    return new FeedOptions(settings);
+    try {
+      return new FeedOptions(settings);
+    } catch (error) {
+      // The settings' checks name their fields: name the variables instead.
+      let message = reasonOf(error);
+      for (const [key, name] of Object.entries(ENV)) message = message.replace(new RegExp(`\\b${key}\\b`, 'g'), name);
+      throw new OperatorError(message, { cause: error });
+    }
   }
 }

@@ -4,6 +4,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { uuidv5 } from '../../platform/ids';
 import { obligationStream, type EventMetadata } from '../../shared/event-codec';
 import type { MonitoredContract } from '../../projections/read-models';
+import { OperatorError } from '../../config/operator-error';
 
 /** Namespace of the observations' ids (a fixed random UUID): UUIDv5 of `<contractId>/<asOf>`. */
 export const OBSERVATION_NAMESPACE = '8f3c88e4-1a01-4a83-aec5-22cc3519f29f';
@@ -68,6 +69,7 @@ export class ObligationMonitorOptions implements ObligationMonitorSettings {
   /** `SROI_OBLIGATION_CHECK_MS`: how often the date is looked at (default 60 s). */
   static fromEnv(env: NodeJS.ProcessEnv = process.env): ObligationMonitorOptions {
     const text = env['SROI_OBLIGATION_CHECK_MS']?.trim();
+    if (text && !(/^\d{1,15}$/.test(text) && Number(text) >= 1)) throw new OperatorError(`SROI_OBLIGATION_CHECK_MS must be a whole number of milliseconds of at least 1, not '${text}'`);
     return new ObligationMonitorOptions(text ? { checkIntervalMs: Number(text) } : {});
   }
 }

@@ -1,5 +1,6 @@
 import type { HostResolver } from './url-policy';
 import { parseFlag } from '../../config/env-values';
+import { OperatorError, reasonOf } from '../../config/operator-error';
 
 /** Backoff between failed attempts at one event, and when to give up on an endpoint. */
 export interface RetrySchedule {
@@ -110,6 +111,18 @@ export class WebhookOptions {
    * SROI_WEBHOOKS_DELIVERY_LOG_LIMIT and SROI_WEBHOOKS_CONCURRENCY; `overrides` win over both.
    */
   static fromEnv(env: NodeJS.ProcessEnv = process.env, overrides: WebhookOptionsInit = {}): WebhookOptions {
+    try {
+      return WebhookOptions.read(env, overrides);
+    } catch (error) {
+      const message = reasonOf(error).replace(
+        /^invalid webhook retry schedule/,
+        'SROI_WEBHOOKS_RETRY_INITIAL_MS, SROI_WEBHOOKS_RETRY_MAX_MS and SROI_WEBHOOKS_GIVE_UP_AFTER_MS give no retry schedule (the initial delay must not exceed the maximum)',
+      );
+      throw new OperatorError(message, { cause: error });
+    }
+  }
+
+  private static read(env: NodeJS.ProcessEnv, overrides: WebhookOptionsInit): WebhookOptions {
     const d = WebhookOptions.DEFAULT_RETRY;
     return new WebhookOptions({
       allowLoopback: parseFlag('SROI_WEBHOOKS_ALLOW_LOOPBACK', env['SROI_WEBHOOKS_ALLOW_LOOPBACK'], false),
