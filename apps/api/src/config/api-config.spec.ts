@@ -13,7 +13,8 @@ describe('ApiConfig.fromEnv', () => {
     expect(() => ApiConfig.fromEnv(env({ SROI_DEMO: 'maybe' }))).toThrow("SROI_DEMO must be on or off, not 'maybe'");
   });
 
-  it('refuses a PORT that is not a port', () => {
-    for (const port of ['abc', '70000', '-1', '1.5']) expect(() => ApiConfig.fromEnv(env({ PORT: port }))).toThrow(/^PORT must be a port number/);
+  it('refuses a PORT that is not a port; reads one that is', () => {
+    expect(ApiConfig.fromEnv(env({ PORT: '8080' })).port).toBe(8080);
+    for (const port of ['abc', '70000', '-1', '1.5', '0x10', '1e3']) expect(() => ApiConfig.fromEnv(env({ PORT: port }))).toThrow(/^PORT must be a port number/);
   });
 });

@@ -29,7 +29,8 @@ export class ApiConfig {
     const dataDir = resolve(env['SROI_DATA_DIR']?.trim() || './data');
     const portText = env['PORT']?.trim() || '3000';
     const port = Number(portText);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not '${portText}'`);
+    // Digits only: Number() also reads 0x10, 1e3 and ' 80 '.
+    if (!/^\d{1,5}$/.test(portText) || port > 65535) throw new Error(`PORT must be a port number (0 to 65535), not '${portText}'`);
     // Demo contracts are events for good: a value the service does not know is refused, not taken as on.
     const demo = parseFlag('SROI_DEMO', env['SROI_DEMO'], true);
     return new ApiConfig(
