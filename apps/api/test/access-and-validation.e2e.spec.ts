@@ -271,6 +271,43 @@ describe('who may do what, validation, catalogues, planner, OpenAPI', () => {
       const invalid = await http.post('/v1/catalogues/utrecht/versions', { ...body, version: '2026', blocks: [{ ...body.blocks[0], valuation: { kind: 'annual' } }] }, TOKENS.admin);
       expect(invalid.status).toBe(422);
       expect(invalid.body.code).toBe('invalid-catalogue');
+      // values no valuation could keep exact are refused when published, not found out when a contribution is valued
+      const huge = await http.post('/v1/catalogues/probe-big/versions', { ...body, version: '1', replacesVersion: null, blocks: [{ code: 'PUR', nameNl: 'n', nameEn: 'n', category: 'purchase', valuation: { kind: 'invoice', factorBasisPoints: 9_000_000_000_000_000 } }] }, TOKENS.admin);
+      expect(huge.body).toMatchObject({ status: 422, code: 'invalid-catalogue' });
+      const groups = await http.post('/v1/catalogues/probe-groups/versions', { ...body, version: '1', replacesVersion: null, exclusiveBonusGroups: [null] }, TOKENS.admin);
+      expect(groups.body).toMatchObject({ status: 400, code: 'validation-failed' });
+      const noParameters = await http.post('/v1/catalogues/probe-params/versions', { ...body, version: '1', replacesVersion: null, parameters: undefined }, TOKENS.admin);
+      expect(noParameters.body).toMatchObject({ status: 400, code: 'validation-failed' });
+    });
+
+    it('diff: missing versions are 400 (not a 404 for "undefined"); ?minPosition= is taken as on every GET', async () => {
+      expect((await http.get('/v1/catalogues/utrecht/diff')).body).toMatchObject({ status: 400, code: 'validation-failed' });
+      expect((await http.get('/v1/catalogues/utrecht/diff')).body).toMatchObject({ status: 400, code: 'validation-failed' });
+      expect((await http.get(`/v1/catalogues/utrecht/diff?from=2015&to=2019&minPosition=${lastPosition}`)).status).toBe(200);
+    });
+  });
+
+  describe('missing objects and huge counts', () => {
+    it('a body without a required nested object is 400 with the field, not 500', async () => {
+      const { contractor: _c, ...withoutContractor } = contractBody({ tenderReference: 'NO-CONTRACTOR' });
+      const { catalogue: _k, ...withoutCatalogue } = contractBody({ tenderReference: 'NO-CATALOGUE' });
+      for (const [path, body, field, token] of [
+        ['/v1/contracts', withoutContractor, 'contractor', TOKENS.advisor],
+        ['/v1/contracts', withoutCatalogue, 'catalogue', TOKENS.advisor],
+        [`/v1/contracts/${contractA}/purchases`, { invoiceReference: 'I', amountExclVatCents: 100, date: '2023-03-01', blockCode: 'SOCIAL-PURCHASE' }, 'supplier', TOKENS.advisor],
+        ['/v1/planner/estimate', { contractValueCents: 1, sroiPercentage: 5, items: [] }, 'catalogue', TOKENS.contractorA],
+      ] as const) {
+        const r = await http.post(path, body, token);
+        expect([path, r.status, r.body.code]).toEqual([path, 400, 'validation-failed']);
+        expect(r.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+      }
+    });
+
+    it('the planner refuses hours and counts beyond what it can value exactly', async () => {
+      const plan = (item: Record<string, unknown>, catalogue = { id: 'utrecht', version: '2019' }) => http.post('/v1/planner/estimate', { catalogue, contractValueCents: 100_000_000, sroiPercentage: 5, items: [item] }, TOKENS.contractorA);
+      expect((await plan({ blockCode: 'INITIATIVE', hours: 1_000_000_000_000 })).body).toMatchObject({ status: 400, code: 'validation-failed' });
+      expect((await plan({ blockCode: 'ACTIVITY', count: 100_000_000_000 }, { id: 'holland-rijnland', version: '2023' })).body).toMatchObject({ status: 400, code: 'validation-failed' });
+      expect((await plan({ blockCode: 'INITIATIVE', hours: 100_000 })).status).toBe(200);
     });
   });
 

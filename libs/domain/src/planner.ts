@@ -43,6 +43,14 @@ export interface Estimate {
   readonly meetsObligation: boolean;
 }
 
+/** Activities one planned item may count: valued at any catalogue's amount, they stay exact. */
+export const MAX_PLANNED_COUNT = 100_000;
+
+function atMost(x: number, max: number, field: string): number {
+  if (x > max) refuse('invalid-plan', `${field} must be at most ${max}`, { field, max });
+  return x;
+}
+
 function positiveInt(x: unknown, field: string): number {
   if (typeof x !== 'number' || !Number.isSafeInteger(x) || x <= 0) refuse('invalid-plan', `${field} must be a positive whole number`, { field });
   return x;
@@ -97,7 +105,7 @@ export function estimate(version: CatalogueVersion, contractValueCents: number, 
             : mul(rat(assertCents(item.amountCents, 'amountCents')), rat(b.valuation.factorBasisPoints, 10000));
         break;
       case 'per-activity':
-        exact = rat(b.valuation.amountCents * positiveInt(item.count ?? 1, 'count'));
+        exact = rat(b.valuation.amountCents * atMost(positiveInt(item.count ?? 1, 'count'), MAX_PLANNED_COUNT, 'count'));
         break;
       case 'agreement':
         exact = rat(0);

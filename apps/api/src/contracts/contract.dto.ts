@@ -16,6 +16,8 @@ import {
   Min,
   ValidateIf,
   ValidateNested,
+  IsDefined,
+  IsObject,
 } from 'class-validator';
 import { IsCalendarDate, IsStorableText, IsStringRecord, MAX_CENTS } from '../platform/validators';
 
@@ -52,7 +54,7 @@ export class RegisterContractDto {
   @ApiProperty({ example: 'Utrecht' }) @Text(200) municipality!: string;
   @ApiProperty({ example: 'Kerstmarkt 2025' }) @Text() title!: string;
   @ApiProperty({ example: 'UTR-2025-0042' }) @Text(200) tenderReference!: string;
-  @ApiProperty({ type: ContractorDto }) @ValidateNested() @Type(() => ContractorDto) contractor!: ContractorDto;
+  @ApiProperty({ type: ContractorDto }) @IsDefined() @IsObject() @ValidateNested() @Type(() => ContractorDto) contractor!: ContractorDto;
   @ApiProperty({ example: 100000000, description: 'contract value in euro cents' }) @Cents() contractValueCents!: number;
   @ApiProperty({ example: 5, description: 'decimal percent, at most two decimals' })
   @IsNumber({ maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false })
@@ -61,7 +63,7 @@ export class RegisterContractDto {
   sroiPercentage!: number;
   @ApiProperty({ example: '2023-01-01' }) @IsCalendarDate() startDate!: string;
   @ApiProperty({ example: '2024-12-31' }) @IsCalendarDate() endDate!: string;
-  @ApiProperty({ type: CatalogueRefDto }) @ValidateNested() @Type(() => CatalogueRefDto) catalogue!: CatalogueRefDto;
+  @ApiProperty({ type: CatalogueRefDto }) @IsDefined() @IsObject() @ValidateNested() @Type(() => CatalogueRefDto) catalogue!: CatalogueRefDto;
   @ApiPropertyOptional({ description: 'the advisor names a version other than the one in force on the start date on purpose' })
   @IsOptional()
   @IsBoolean()
@@ -80,7 +82,7 @@ export class PeriodChangeDto {
 }
 
 export class CatalogueMigrationDto {
-  @ApiProperty({ type: CatalogueRefDto }) @ValidateNested() @Type(() => CatalogueRefDto) catalogue!: CatalogueRefDto;
+  @ApiProperty({ type: CatalogueRefDto }) @IsDefined() @IsObject() @ValidateNested() @Type(() => CatalogueRefDto) catalogue!: CatalogueRefDto;
   @ApiProperty({ example: '2019-10-01' }) @IsCalendarDate() effectiveDate!: string;
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, example: { SOCIAL: 'SOCIAL-PURCHASE' } })
   @IsOptional()
@@ -121,7 +123,7 @@ export class SupplierDto {
 }
 
 export class PurchaseDto {
-  @ApiProperty({ type: SupplierDto }) @ValidateNested() @Type(() => SupplierDto) supplier!: SupplierDto;
+  @ApiProperty({ type: SupplierDto }) @IsDefined() @IsObject() @ValidateNested() @Type(() => SupplierDto) supplier!: SupplierDto;
   @ApiProperty({ example: 'INV-2025-117' }) @Text(200) invoiceReference!: string;
   @ApiProperty({ example: 1250000 }) @Cents() amountExclVatCents!: number;
   @ApiProperty({ example: '2023-12-15' }) @IsCalendarDate() date!: string;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsInt, IsObject, IsNotEmpty, IsNumber, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { CatalogueRefDto } from '../contracts/contract.dto';
 import { MAX_CENTS } from '../platform/validators';
 
@@ -11,13 +11,13 @@ export class PlannedItemDto {
   @ApiPropertyOptional({ example: 181, description: 'duration in days (Actual/365)' }) @IsOptional() @IsInt() @Min(1) @Max(36500) days?: number;
   @ApiPropertyOptional({ example: 12, description: 'or in months (1/12 year each)' }) @IsOptional() @IsInt() @Min(1) @Max(1200) months?: number;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() permanent?: boolean;
-  @ApiPropertyOptional({ example: 40, description: 'hourly blocks: hours' }) @IsOptional() @IsNumber({ maxDecimalPlaces: 2 }) @Min(0) hours?: number;
+  @ApiPropertyOptional({ example: 40, description: 'hourly blocks: hours' }) @IsOptional() @IsNumber({ maxDecimalPlaces: 2 }) @Min(0) @Max(100_000) hours?: number;
   @ApiPropertyOptional({ example: 1250000, description: 'invoice blocks: amount excl. VAT in cents' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) amountCents?: number;
-  @ApiPropertyOptional({ example: 1, description: 'per-activity blocks: number of activities' }) @IsOptional() @IsInt() @Min(1) count?: number;
+  @ApiPropertyOptional({ example: 1, description: 'per-activity blocks: number of activities' }) @IsOptional() @IsInt() @Min(1) @Max(100_000) count?: number;
 }
 
 export class EstimateDto {
-  @ApiProperty({ type: CatalogueRefDto }) @ValidateNested() @Type(() => CatalogueRefDto) catalogue!: CatalogueRefDto;
+  @ApiProperty({ type: CatalogueRefDto }) @IsDefined() @IsObject() @ValidateNested() @Type(() => CatalogueRefDto) catalogue!: CatalogueRefDto;
   @ApiProperty({ example: 100000000 }) @IsInt() @Min(0) @Max(MAX_CENTS) contractValueCents!: number;
   @ApiProperty({ example: 5 }) @IsNumber({ maxDecimalPlaces: 2 }) @Min(0.01) @Max(100) sroiPercentage!: number;
   @ApiProperty({ type: [PlannedItemDto] }) @IsArray() @ArrayMaxSize(200) @ValidateNested({ each: true }) @Type(() => PlannedItemDto) items!: PlannedItemDto[];

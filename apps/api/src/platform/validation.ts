@@ -24,24 +24,27 @@ const VALID_QUERIES_PER_DTO = 2_000;
 /**
  * class-validator and class-transformer cost tens of µs per call (a tenth of a cached status read
  * with `?asOf=`). Query DTOs are flat, and their checks depend on the query string alone: a query
- * with no parameter at all (the common read) becomes an empty instance of its DTO at once, and one
+ * with no parameter at all (the common read) becomes an empty instance of its DTO at once (once found valid), and one
  * validated before becomes a new instance with the fields transformed then. Refused queries are
  * not remembered; bodies are always validated.
  */
 class ApiValidationPipe extends ValidationPipe {
   private readonly validQueries = new Map<new () => object, Lru<string, object>>();
+  private readonly emptyValid = new Set<new () => object>();
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const type = metadata.metatype as (new () => object) | undefined;
     if (metadata.type !== 'query' || !type || value === null || typeof value !== 'object' || !this.toValidate(metadata)) return super.transform(value, metadata);
-    if (!hasOwnKey(value)) return new type();
+    // An empty query is an empty instance at once, once it has been found valid for the DTO (one with required parameters is not).
+    if (!hasOwnKey(value) && this.emptyValid.has(type)) return new type();
     let valid = this.validQueries.get(type);
     if (!valid) this.validQueries.set(type, (valid = new Lru<string, object>(VALID_QUERIES_PER_DTO)));
     const key = JSON.stringify(value);
     const fields = valid.get(key);
     if (fields) return Object.assign(new type(), fields);
     const instance = (await super.transform(value, metadata)) as object;
-    valid.set(key, { ...instance });
+    if (!hasOwnKey(value)) this.emptyValid.add(type);
+    else valid.set(key, { ...instance });
     return instance;
   }
 }

@@ -1,4 +1,5 @@
 /** Pure functions on catalogue versions: validation, look-up, default migration mapping and diff. */
+import { MAX_AMOUNT_CENTS } from '../shared/money';
 import { compareDates, isValidDate, type CalendarDate } from '../shared/dates';
 import { refuse } from '../shared/errors';
 import {
@@ -36,9 +37,14 @@ export function maxCountedMonthsOf(version: CatalogueVersion, block: CatalogueBl
 
 /** The version of `catalogueId` in force on `date` (latest validFrom on or before it). */
 export function versionInForce(versions: readonly CatalogueVersion[], catalogueId: string, date: CalendarDate): CatalogueVersion | undefined {
-  return versions
-    .filter((v) => v.catalogueId === catalogueId && compareDates(v.validFrom, date) <= 0)
-    .sort((a, b) => compareDates(b.validFrom, a.validFrom))[0];
+  // `versions` in publication order: of two valid from the same date, the later one (a correction
+  // that replaces the other from its first day) is in force.
+  let best: CatalogueVersion | undefined;
+  for (const v of versions) {
+    if (v.catalogueId !== catalogueId || compareDates(v.validFrom, date) > 0) continue;
+    if (!best || compareDates(v.validFrom, best.validFrom) >= 0) best = v;
+  }
+  return best;
 }
 
 export function findVersion(versions: readonly CatalogueVersion[], ref: CatalogueVersionRef): CatalogueVersion | undefined {
@@ -59,20 +65,32 @@ export function defaultMapping(from: CatalogueVersionRef, to: CatalogueVersion):
 const isNonNegInt = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 const isPosInt = (x: unknown): x is number => isNonNegInt(x) && x > 0;
 
+/**
+ * Bounds of a catalogue's values, so that every valuation under it stays exact (below 2^53 cents)
+ * for any input the ledger takes: a block's yearly, hourly or per-activity value at most EUR 10
+ * million, an invoice factor at most 10 times the amount. A version beyond them is refused when
+ * published, not found out when a contribution cannot be valued.
+ */
+export const MAX_CATALOGUE_VALUE_CENTS = 1_000_000_000;
+export const MAX_FACTOR_BASIS_POINTS = 100_000;
+const isValue = (x: unknown): x is number => isNonNegInt(x) && x <= MAX_CATALOGUE_VALUE_CENTS;
+const VALUE_RULE = `whole cents, at most ${MAX_CATALOGUE_VALUE_CENTS} (EUR 10 million)`;
+
 function validateValuation(v: BlockValuation, where: string): void {
   switch (v.kind) {
     case 'annual':
-      if (!isNonNegInt(v.annualCents)) refuse('invalid-catalogue', `${where}: annualCents must be whole cents`);
+      if (!isValue(v.annualCents)) refuse('invalid-catalogue', `${where}: annualCents must be ${VALUE_RULE}`);
       return;
     case 'hourly':
-      if (v.rateCents !== undefined && !isNonNegInt(v.rateCents)) refuse('invalid-catalogue', `${where}: rateCents must be whole cents`);
+      if (v.rateCents !== undefined && !isValue(v.rateCents)) refuse('invalid-catalogue', `${where}: rateCents must be ${VALUE_RULE}`);
       return;
     case 'invoice':
     case 'invoice-or-hourly':
-      if (!isNonNegInt(v.factorBasisPoints)) refuse('invalid-catalogue', `${where}: factorBasisPoints must be a whole number`);
+      if (!isNonNegInt(v.factorBasisPoints) || v.factorBasisPoints > MAX_FACTOR_BASIS_POINTS) refuse('invalid-catalogue', `${where}: factorBasisPoints must be a whole number of at most ${MAX_FACTOR_BASIS_POINTS}`);
+      if (v.kind === 'invoice-or-hourly' && v.rateCents !== undefined && !isValue(v.rateCents)) refuse('invalid-catalogue', `${where}: rateCents must be ${VALUE_RULE}`);
       return;
     case 'per-activity':
-      if (!isNonNegInt(v.amountCents) || !isPosInt(v.maxPerDay)) refuse('invalid-catalogue', `${where}: amountCents and maxPerDay must be whole numbers`);
+      if (!isValue(v.amountCents) || !isPosInt(v.maxPerDay) || v.maxPerDay > 1000) refuse('invalid-catalogue', `${where}: amountCents must be ${VALUE_RULE}, maxPerDay a whole number from 1 to 1000`);
       return;
     case 'agreement':
       return;
@@ -82,22 +100,27 @@ function validateValuation(v: BlockValuation, where: string): void {
 }
 
 function validateParameters(p: CatalogueParameters, where: string): void {
-  if (!isPosInt(p.fteHours)) refuse('invalid-catalogue', `${where}: fteHours must be a positive whole number`);
-  if (!isNonNegInt(p.hourlyRateCents)) refuse('invalid-catalogue', `${where}: hourlyRateCents must be whole cents`);
-  if (!isNonNegInt(p.preStartHireWindowMonths)) refuse('invalid-catalogue', `${where}: preStartHireWindowMonths must be a whole number`);
-  if (p.maxCountedMonths !== null && !isPosInt(p.maxCountedMonths)) refuse('invalid-catalogue', `${where}: maxCountedMonths must be a positive whole number or null`);
-  if (p.minHoursPerWeek !== null && !(typeof p.minHoursPerWeek === 'number' && p.minHoursPerWeek > 0)) refuse('invalid-catalogue', `${where}: minHoursPerWeek must be positive or null`);
-  if (p.thresholdCents !== null && !isNonNegInt(p.thresholdCents)) refuse('invalid-catalogue', `${where}: thresholdCents must be whole cents or null`);
+  if (!p || typeof p !== 'object') refuse('invalid-catalogue', `${where}: parameters are required`);
+  if (!isPosInt(p.fteHours) || p.fteHours > 168) refuse('invalid-catalogue', `${where}: fteHours must be a whole number from 1 to 168`);
+  if (!isValue(p.hourlyRateCents)) refuse('invalid-catalogue', `${where}: hourlyRateCents must be ${VALUE_RULE}`);
+  if (!isNonNegInt(p.preStartHireWindowMonths) || p.preStartHireWindowMonths > 120) refuse('invalid-catalogue', `${where}: preStartHireWindowMonths must be a whole number from 0 to 120`);
+  if (p.maxCountedMonths !== null && !(isPosInt(p.maxCountedMonths) && p.maxCountedMonths <= 1200)) refuse('invalid-catalogue', `${where}: maxCountedMonths must be a whole number from 1 to 1200, or null`);
+  if (p.minHoursPerWeek !== null && !(typeof p.minHoursPerWeek === 'number' && p.minHoursPerWeek > 0 && p.minHoursPerWeek <= p.fteHours && Number.isInteger(Math.round(p.minHoursPerWeek * 100)) && Math.abs(p.minHoursPerWeek * 100 - Math.round(p.minHoursPerWeek * 100)) < 1e-9)) {
+    refuse('invalid-catalogue', `${where}: minHoursPerWeek must be positive with at most two decimals and at most fteHours (${p.fteHours}), or null`);
+  }
+  if (p.thresholdCents !== null && !(isNonNegInt(p.thresholdCents) && p.thresholdCents <= MAX_AMOUNT_CENTS)) refuse('invalid-catalogue', `${where}: thresholdCents must be whole cents of at most ${MAX_AMOUNT_CENTS}, or null`);
 }
 
 /** Checks the structure of a catalogue version; throws `invalid-catalogue` with the reason. */
 export function validateCatalogueVersion(v: CatalogueVersion): CatalogueVersion {
   const where = `catalogue ${v?.catalogueId}/${v?.version}`;
   if (!v || typeof v.catalogueId !== 'string' || !/^[a-z0-9][a-z0-9-]{0,49}$/.test(v.catalogueId)) refuse('invalid-catalogue', `${where}: catalogueId must be a lowercase kebab-case id of at most 50 characters`);
-  if (typeof v.version !== 'string' || v.version.length === 0) refuse('invalid-catalogue', `${where}: version must be a non-empty string`);
+  // A version is a path segment of the API too.
+  if (typeof v.version !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$/.test(v.version)) refuse('invalid-catalogue', `${where}: version must be letters, digits, '.', '_' or '-' (at most 50, starting with a letter or digit)`);
   if (!isValidDate(v.validFrom)) refuse('invalid-catalogue', `${where}: validFrom must be a date YYYY-MM-DD`);
   if (typeof v.source !== 'string' || v.source.length === 0) refuse('invalid-catalogue', `${where}: source is required`);
   validateParameters(v.parameters, where);
+  if (!Array.isArray(v.blocks) || v.blocks.length === 0) refuse('invalid-catalogue', `${where}: a catalogue version has at least one block`);
   const codes = new Set<string>();
   for (const b of v.blocks) {
     const bw = `${where} block ${b.code}`;
@@ -113,11 +136,17 @@ export function validateCatalogueVersion(v: CatalogueVersion): CatalogueVersion 
   }
   if (v.blocks.filter((b) => b.permanentBonus).length > 1) refuse('invalid-catalogue', `${where}: at most one permanent-contract bonus`);
   for (const b of v.blocks) {
-    for (const t of b.appliesTo ?? []) {
+    const applies = b.appliesTo ?? [];
+    if (applies.length > 0 && b.category !== 'bonus') refuse('invalid-catalogue', `${where} block ${b.code}: only a bonus block says which blocks it applies to`);
+    if (new Set(applies).size !== applies.length) refuse('invalid-catalogue', `${where} block ${b.code}: appliesTo names a block twice`);
+    for (const t of applies) {
       if (!codes.has(t)) refuse('invalid-catalogue', `${where} block ${b.code}: appliesTo names unknown block ${t}`);
+      if (v.blocks.find((x) => x.code === t)?.category !== 'employment') refuse('invalid-catalogue', `${where} block ${b.code}: appliesTo names ${t}, which is not an employment block`);
     }
   }
+  if (!Array.isArray(v.exclusiveBonusGroups)) refuse('invalid-catalogue', `${where}: exclusiveBonusGroups must be a list of lists of bonus codes`);
   for (const g of v.exclusiveBonusGroups) {
+    if (!Array.isArray(g) || g.length < 2 || !g.every((c) => typeof c === 'string')) refuse('invalid-catalogue', `${where}: each exclusive bonus group is a list of at least two bonus codes`);
     for (const c of g) {
       if (v.blocks.find((b) => b.code === c)?.category !== 'bonus') refuse('invalid-catalogue', `${where}: exclusive group member ${c} is not a bonus block`);
     }

@@ -131,4 +131,30 @@ describe('catalogue stream: CatalogueVersionPublished', () => {
     );
     expect(() => decideCatalogue({ type: 'PublishCatalogueVersion', data: { catalogue: harlingen2020 } }, s1)).toThrow(expect.objectContaining({ code: 'wrong-catalogue' }));
   });
+
+  it('takes a replacing version valid from the replaced one\'s first day or later, and the correction is then in force', () => {
+    const s1 = decideCatalogue({ type: 'PublishCatalogueVersion', data: { catalogue: utrecht2015 } }, initialCatalogueState).reduce(evolveCatalogue, initialCatalogueState);
+    const next = (version: string, validFrom: string): CatalogueVersion => ({ ...utrecht2015, version, validFrom, replacesVersion: '2015', blocks: utrecht2015.blocks.map(({ replaces: _r, ...b }) => b) });
+    expect(() => decideCatalogue({ type: 'PublishCatalogueVersion', data: { catalogue: next('2000', '2000-01-01') } }, s1)).toThrow(expect.objectContaining({ code: 'invalid-catalogue' }));
+    const corrected = next('2015-corrected', utrecht2015.validFrom);
+    const s2 = decideCatalogue({ type: 'PublishCatalogueVersion', data: { catalogue: corrected } }, s1).reduce(evolveCatalogue, s1);
+    expect(versionInForce(s2.versions, 'utrecht', '2016-06-01')?.version).toBe('2015-corrected');
+  });
+
+  it('refuses values no valuation could keep exact, and content that would make blocks unusable', () => {
+    const pw = utrecht2019.blocks.find((b) => b.code === 'PW') as CatalogueVersion['blocks'][number];
+    const withBlock = (over: Partial<CatalogueVersion['blocks'][number]>): CatalogueVersion => ({ ...utrecht2019, blocks: [...utrecht2019.blocks.filter((b) => b.code !== 'PW'), { ...pw, ...over }] });
+    const refused = (v: CatalogueVersion) => expect(() => validateCatalogueVersion(v)).toThrow(expect.objectContaining({ code: 'invalid-catalogue' }));
+    refused(withBlock({ valuation: { kind: 'annual', annualCents: 9_000_000_000_000_000 } }));
+    refused({ ...utrecht2019, blocks: [...utrecht2019.blocks, { code: 'PUR', nameNl: 'n', nameEn: 'n', category: 'purchase', valuation: { kind: 'invoice', factorBasisPoints: 9_000_000_000_000_000 } }] });
+    refused({ ...utrecht2019, parameters: { ...utrecht2019.parameters, hourlyRateCents: 9_000_000_000_000_000 } });
+    refused({ ...utrecht2019, parameters: { ...utrecht2019.parameters, minHoursPerWeek: 200 } });
+    refused({ ...utrecht2019, parameters: { ...utrecht2019.parameters, minHoursPerWeek: 0.001 } });
+    refused({ ...utrecht2019, blocks: [] });
+    refused({ ...utrecht2019, version: 'a/b' });
+    refused({ ...utrecht2019, exclusiveBonusGroups: [null as unknown as string[]] });
+    refused({ ...utrecht2019, exclusiveBonusGroups: ['B-50PLUS' as unknown as string[]] });
+    refused(withBlock({ appliesTo: ['BA'] })); // only bonuses apply to blocks
+    expect(() => validateCatalogueVersion({ ...utrecht2019, version: '2019.1_b-2' })).not.toThrow();
+  });
 });

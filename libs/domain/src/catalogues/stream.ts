@@ -2,6 +2,7 @@
  * The catalogue stream of one catalogue (e.g. `utrecht`): versions enter it only through
  * `CatalogueVersionPublished` events, the shipped data included.
  */
+import { compareDates } from '../shared/dates';
 import { refuse } from '../shared/errors';
 import { validateCatalogueVersion, refLabel } from './catalogue';
 import { SHIPPED_CATALOGUE_VERSIONS } from './shipped';
@@ -40,6 +41,10 @@ export function decideCatalogue(command: CatalogueCommand, state: CatalogueState
   if (v.replacesVersion !== null) {
     const prev = state.versions.find((x) => x.version === v.replacesVersion);
     if (!prev) refuse('unknown-catalogue-version', `version ${v.version} replaces ${v.catalogueId}/${v.replacesVersion}, which has not been published`);
+    // From the replaced version's first day (a correction) or later: never before it, which would make it the version in force for years it never covered.
+    if (compareDates(v.validFrom, prev.validFrom) < 0) {
+      refuse('invalid-catalogue', `version ${v.version} replaces ${refLabel(prev)}, valid from ${prev.validFrom}: it cannot be valid from an earlier date (${v.validFrom})`);
+    }
     for (const b of v.blocks) {
       for (const old of b.replaces ?? []) {
         if (!prev.blocks.some((p) => p.code === old)) refuse('unknown-block', `block ${b.code} replaces ${old}, which is not a block of ${refLabel(prev)}`, { blockCode: old });

@@ -43,8 +43,12 @@ export function obligationCents(contractValueCents: Cents, basisPoints: number):
 }
 
 /** Hours (per week or worked) with at most two decimals, as integer hundredths of an hour. */
+/** The most hours one input may name (a week's hours are at most 168 besides): valued at any catalogue's rate, they stay exact. */
+export const MAX_HOURS = 100_000;
+
 export function hoursToHundredths(h: unknown, field: string): bigint {
   const v = typeof h === 'number' || typeof h === 'string' ? parseScaledDecimal(h, 2) : undefined;
   if (v === undefined || v <= 0n) refuse('invalid-hours', `${field} must be a positive number of hours with at most two decimals, got ${JSON.stringify(h)}`, { field });
+  if (v > BigInt(MAX_HOURS) * 100n) refuse('invalid-hours', `${field} must be at most ${MAX_HOURS} hours, got ${JSON.stringify(h)}`, { field, max: MAX_HOURS });
   return v;
 }
