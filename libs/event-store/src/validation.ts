@@ -21,6 +21,10 @@ export function validateAppend(streamId: string, events: EventData[], expected: 
     if (typeof event.type !== 'string' || event.type.length === 0) {
       throw new InvalidAppendError('Every event needs a non-empty type');
     }
+    // EventStoreDB treats them as system events: left out of $all and its subscriptions, while SQLite would deliver them.
+    if (event.type.startsWith('$')) {
+      throw new InvalidAppendError(`Event types starting with '$' are reserved for the system: '${event.type}'`);
+    }
     if (event.id !== undefined) {
       if (typeof event.id !== 'string' || !isUuid(event.id)) {
         throw new InvalidAppendError(`Event id is not a UUID: '${String(event.id)}'`);

@@ -1,6 +1,9 @@
 import {
   AccessDeniedError,
+  CancelledError,
   DeadlineExceededError,
+  MaxAppendSizeExceededError,
+  TimeoutError,
   EVENT_TYPE,
   STREAM_NAME,
   StreamDeletedError,
@@ -341,6 +344,19 @@ describe('errors', () => {
     const raw = Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14, details: '' });
     expect(isUnavailableError(raw)).toBe(true);
     expect(mapClientError(raw)).toBeInstanceOf(EventStoreUnavailableError);
+  });
+
+  it('maps a timeout or a cancelled call to EventStoreUnavailableError (an append\'s outcome unknown), an append over the size limit to InvalidAppendError', () => {
+    for (const error of [new TimeoutError(undefined, 'commit timeout'), new CancelledError(undefined, 'Cancelled on client')]) {
+      const mapped = mapClientError(error);
+      expect(mapped).toBeInstanceOf(EventStoreUnavailableError);
+      expect((mapped as Error).message).toMatch(/may or may not have been committed/);
+      expect((mapped as Error).cause).toBe(error);
+    }
+    const tooLarge = Object.assign(new MaxAppendSizeExceededError(undefined, 1_048_576), { maxAppendSize: 1_048_576 });
+    const mapped = mapClientError(tooLarge);
+    expect(mapped).toBeInstanceOf(InvalidAppendError);
+    expect((mapped as Error).message).toContain('1048576 bytes');
   });
 
   it('leaves other errors alone', () => {

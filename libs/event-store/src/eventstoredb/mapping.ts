@@ -35,6 +35,7 @@ import {
 } from '@eventstore/db-client';
 import {
   EventStoreUnavailableError,
+  InvalidAppendError,
   StreamNotFoundError,
   WrongExpectedVersionError,
 } from '../errors';
@@ -364,6 +365,16 @@ export function mapClientError(error: unknown, context: ErrorContext = {}): unkn
     return new StreamNotFoundError(context.streamId ?? named ?? '');
   }
   if (error instanceof EventStoreUnavailableError) return error;
+  // No answer in time, or the call cancelled (the client disposed meanwhile): an append's outcome is unknown.
+  if (type === ErrorType.TIMEOUT || type === ErrorType.CANCELLED) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return new EventStoreUnavailableError(`EventStoreDB did not answer (${type}${detail ? `: ${detail}` : ''}); an append may or may not have been committed`, { cause: error });
+  }
+  // The server's limit on one append (1 MiB by default): the same append will never go through.
+  if (type === ErrorType.MAXIMUM_APPEND_SIZE_EXCEEDED) {
+    const max = (error as { maxAppendSize?: number }).maxAppendSize;
+    return new InvalidAppendError(`The append is larger than EventStoreDB takes in one append${max ? ` (${max} bytes)` : ''}; split it`);
+  }
   if (isUnavailableError(error)) {
     const detail = error instanceof Error ? error.message : String(error);
     return new EventStoreUnavailableError(`EventStoreDB is unavailable: ${detail}`, { cause: error });

@@ -232,6 +232,8 @@ export function describeEventStoreContract(engine: string, harness: EventStoreHa
       it('refuses an empty append, an empty stream id and a malformed event id', async () => {
         await expectError(store.appendToStream(stream('a'), []), InvalidAppendError);
         await expectError(store.appendToStream('', [event('A')]), InvalidAppendError);
+        // a system event type: EventStoreDB would leave it out of $all, SQLite not
+        await expectError(store.appendToStream(stream('a'), [event('$metadata')]), InvalidAppendError);
         await expectError(store.appendToStream(stream('a'), [event('A', {}, { id: 'not-a-uuid' })]), InvalidAppendError);
         await expectError(store.readStream(stream('a')), StreamNotFoundError);
       });
