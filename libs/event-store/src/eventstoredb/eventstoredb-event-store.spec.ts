@@ -98,6 +98,18 @@ describe('EventStoreDbEventStore against a refused connection (real client, no s
     await slow.close();
     await expect(iteration).resolves.toEqual([]);
   });
+
+  it('refuses every call once closed (as the SQLite engine does), and closes once', async () => {
+    const closing = new EventStoreDbEventStore(connectionString);
+    await closing.close();
+    await closing.close();
+    const closedError = expect.objectContaining({ name: 'EventStoreUnavailableError', message: 'The event store is closed' });
+    await expect(closing.appendToStream('s-1', [{ type: 'A', data: {} }])).rejects.toEqual(closedError);
+    await expect(closing.readStream('s-1')).rejects.toEqual(closedError);
+    await expect(closing.headPosition()).rejects.toEqual(closedError);
+    await expect(collect(closing.readAll())).rejects.toEqual(closedError);
+    expect(() => closing.subscribeToAll()).toThrow('The event store is closed');
+  });
 });
 
 describe('probeEventStoreDb (real client, no server)', () => {

@@ -70,6 +70,9 @@ export class EventStoreDbEventStore implements EventStore {
   private readonly pageSize: number;
   private readonly retry: Required<SubscriptionRetryOptions>;
   private readonly subscriptions = new Set<EventStoreDbAllSubscription>();
+  /** Appends sent and not yet answered: close() lets them finish before it disposes the client. */
+  private readonly appending = new Set<Promise<unknown>>();
+  private closed = false;
 
   /**
    * @param connection an `esdb://` connection string, or a client; the store owns the client
@@ -85,16 +88,26 @@ export class EventStoreDbEventStore implements EventStore {
     return new EventStoreDbEventStore(connectionString, options);
   }
 
+  /** As the SQLite engine: once closed, every call is refused rather than reusing a disposed client. */
+  private assertOpen(): void {
+    if (this.closed) throw new EventStoreUnavailableError('The event store is closed');
+  }
+
   async appendToStream(streamId: string, events: EventData[], options: AppendOptions = {}): Promise<AppendResult> {
+    this.assertOpen();
     const expected = options.expectedRevision ?? 'any';
     validateAppend(streamId, events, expected);
     let result;
+    const sent = this.client.appendToStream(streamId, events.map(toClientEventData), {
+      expectedRevision: toClientExpectedRevision(expected),
+    });
+    this.appending.add(sent);
     try {
-      result = await this.client.appendToStream(streamId, events.map(toClientEventData), {
-        expectedRevision: toClientExpectedRevision(expected),
-      });
+      result = await sent;
     } catch (error) {
       throw mapClientError(error, { streamId, expected });
+    } finally {
+      this.appending.delete(sent);
     }
     if (!result.success) {
       // Only when the client was built with throwOnAppendFailure=false.
@@ -117,6 +130,7 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
     const direction = options.direction ?? 'forwards';
     const fromRevision = options.fromRevision ?? (direction === 'forwards' ? 'start' : 'end');
     const wanted = options.maxCount;
@@ -143,6 +157,7 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
+    this.assertOpen();
     const after = options.after ?? 'start';
     const limit = options.maxCount ?? Number.POSITIVE_INFINITY;
     const filter = options.filter;
@@ -170,6 +185,7 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async headPosition(): Promise<bigint | null> {
+    this.assertOpen();
     const pageSize = Math.min(this.pageSize, 100);
     let from: ReadPosition = END;
     let cursor: Position | undefined;
@@ -203,6 +219,7 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
+    this.assertOpen();
     const subscription = new EventStoreDbAllSubscription(
       this.client,
       options.after ?? 'start',
@@ -214,9 +231,16 @@ export class EventStoreDbEventStore implements EventStore {
     return subscription;
   }
 
-  /** Stops the open subscriptions (their iterations end normally) and disposes the client. */
+  /**
+   * Refuses new calls, stops the open subscriptions (their iterations end normally), lets the
+   * appends in flight be answered (at most 5 s: disposing the client cancels them, and their
+   * callers could not tell whether they were committed), then disposes the client.
+   */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    if (this.appending.size > 0) await withTimeout(Promise.allSettled([...this.appending]), 5_000);
     await this.client.dispose();
   }
 }
