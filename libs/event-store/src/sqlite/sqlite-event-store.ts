@@ -369,6 +369,9 @@ export class SqliteEventStore implements EventStore {
       params.push(from);
     } else if (from === 'end' && direction === 'forwards') {
       conditions.push('0');
+    } else if (from === 'start' && direction === 'backwards') {
+      // Backwards from the first event, inclusive: that event alone (as EventStoreDB reads it).
+      conditions.push('revision <= 0');
     }
     let sql = `SELECT ${SELECT_COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ORDER BY revision ${
       direction === 'forwards' ? 'ASC' : 'DESC'
@@ -428,12 +431,15 @@ export class SqliteEventStore implements EventStore {
   pageReader(filter: AllFilter = {}): (after: bigint, limit: number) => EventRow[] {
     const conditions = ['position > ?'];
     const filterParams: string[] = [];
-    if (filter.streamPrefixes?.length) {
-      conditions.push(`(${filter.streamPrefixes.map(() => 'stream_id GLOB ?').join(' OR ')})`);
+    // An empty list keeps nothing (none of no prefixes matches), as on EventStoreDB; an absent one keeps everything.
+    if (filter.streamPrefixes) {
+      if (filter.streamPrefixes.length === 0) conditions.push('0');
+      else conditions.push(`(${filter.streamPrefixes.map(() => 'stream_id GLOB ?').join(' OR ')})`);
       filterParams.push(...filter.streamPrefixes.map((prefix) => `${escapeGlob(prefix)}*`));
     }
-    if (filter.eventTypes?.length) {
-      conditions.push(`type IN (${filter.eventTypes.map(() => '?').join(', ')})`);
+    if (filter.eventTypes) {
+      if (filter.eventTypes.length === 0) conditions.push('0');
+      else conditions.push(`type IN (${filter.eventTypes.map(() => '?').join(', ')})`);
       filterParams.push(...filter.eventTypes);
     }
     const sql = `SELECT ${SELECT_COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ORDER BY position`;

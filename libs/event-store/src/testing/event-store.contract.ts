@@ -261,6 +261,8 @@ export function describeEventStoreContract(engine: string, harness: EventStoreHa
           'E1',
           'E0',
         ]);
+        // backwards from the start (inclusive): the first event alone
+        expect(types(await store.readStream(stream('s'), { direction: 'backwards', fromRevision: 'start' }))).toEqual(['E0']);
       });
 
       it('refuses a negative limit instead of reading the whole stream', async () => {
@@ -299,6 +301,11 @@ export function describeEventStoreContract(engine: string, harness: EventStoreHa
         for await (const e of store.readAll({ filter: { streamPrefixes: [stream('contract-')] } })) contracts.push(`${e.streamId}:${e.type}`);
         expect(contracts).toEqual([`${stream('contract-1')}:Hired`, `${stream('contract-1')}:Purchased`, `${stream('contract-2')}:Hired`]);
         expect((await readAllOf('start', ['Hired', 'Published'])).map((e) => e.type)).toEqual(['Hired', 'Published', 'Hired']);
+        // an empty list keeps nothing (none of no prefixes or types matches); an absent one keeps all
+        const none: RecordedEvent[] = [];
+        for await (const e of store.readAll({ filter: { streamPrefixes: [] } })) none.push(e);
+        for await (const e of store.readAll({ filter: { streamPrefixes: [stream('contract-')], eventTypes: [] } })) none.push(e);
+        expect(none).toEqual([]);
       });
 
       it('reports the head position of the log', async () => {
