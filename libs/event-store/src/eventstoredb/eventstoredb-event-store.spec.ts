@@ -146,6 +146,22 @@ describe('probeEventStoreDb (real client, no server)', () => {
     expect(Date.now() - started).toBeLessThan(2_500);
   });
 
+  it('fails appends and reads against a server that never answers within callTimeoutMs, instead of waiting for ever', async () => {
+    const { port } = blackHole.address() as { port: number };
+    const silent = new EventStoreDbEventStore(`esdb://127.0.0.1:${port}?tls=false`, { callTimeoutMs: 300 });
+    try {
+      const started = Date.now();
+      const append = silent.appendToStream('s-1', [{ type: 'A', data: {} }]);
+      await expect(append).rejects.toBeInstanceOf(EventStoreUnavailableError);
+      await expect(append).rejects.toThrow(/did not answer an append to 's-1' \(it may or may not have been committed\) within 300 ms/);
+      await expect(silent.readStream('s-1')).rejects.toThrow(/did not answer a read of 's-1' within 300 ms/);
+      await expect(silent.headPosition()).rejects.toThrow(/did not answer a read of \$all within 300 ms/);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await silent.close();
+    }
+  });
+
   it('reports a malformed connection string without throwing', async () => {
     const result = await probeEventStoreDb('not-a-connection-string', 300);
     expect(result.ok).toBe(false);

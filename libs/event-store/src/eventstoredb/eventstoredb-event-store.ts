@@ -51,6 +51,12 @@ export interface EventStoreDbEventStoreOptions {
   /** Events fetched per request when reading `$all`. Default 500. */
   readPageSize?: number;
   subscriptionRetry?: SubscriptionRetryOptions;
+  /**
+   * How long an append, a stream read or a page of `$all` may take before it fails with
+   * EventStoreUnavailableError (ms). The client waits for ever on a server that takes a
+   * connection and never answers. Default 30 000.
+   */
+  callTimeoutMs?: number;
 }
 
 const DEFAULT_RETRY: Required<SubscriptionRetryOptions> = { maxAttempts: 10, initialDelayMs: 250, maxDelayMs: 10_000 };
@@ -73,6 +79,7 @@ export class EventStoreDbEventStore implements EventStore {
   /** Appends sent and not yet answered: close() lets them finish before it disposes the client. */
   private readonly appending = new Set<Promise<unknown>>();
   private closed = false;
+  private readonly callTimeoutMs: number;
 
   /**
    * @param connection an `esdb://` connection string, or a client; the store owns the client
@@ -82,6 +89,24 @@ export class EventStoreDbEventStore implements EventStore {
     this.client = typeof connection === 'string' ? EventStoreDBClient.connectionString(connection) : connection;
     this.pageSize = Math.max(2, Math.floor(options.readPageSize ?? 500));
     this.retry = { ...DEFAULT_RETRY, ...options.subscriptionRetry };
+    this.callTimeoutMs = options.callTimeoutMs ?? 30_000;
+  }
+
+  /** `work`, or EventStoreUnavailableError when it takes longer than callTimeoutMs (then `abandon` is called). */
+  private async inTime<T>(work: Promise<T>, what: string, abandon?: () => void): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        abandon?.();
+        reject(new EventStoreUnavailableError(`EventStoreDB did not answer ${what} within ${this.callTimeoutMs} ms`));
+      }, this.callTimeoutMs);
+    });
+    try {
+      return await Promise.race([work, late]);
+    } finally {
+      clearTimeout(timer);
+      work.catch(() => undefined); // settled later, after the timeout: nobody waits for it any more
+    }
   }
 
   static fromConnectionString(connectionString: string, options?: EventStoreDbEventStoreOptions): EventStoreDbEventStore {
@@ -103,7 +128,7 @@ export class EventStoreDbEventStore implements EventStore {
     });
     this.appending.add(sent);
     try {
-      result = await sent;
+      result = await this.inTime(sent, `an append to '${streamId}' (it may or may not have been committed)`);
     } catch (error) {
       throw mapClientError(error, { streamId, expected });
     } finally {
@@ -144,12 +169,15 @@ export class EventStoreDbEventStore implements EventStore {
         ...(wanted !== undefined ? { maxCount: Math.max(1, wanted) } : {}),
         resolveLinkTos: false,
       });
-      for await (const resolved of read) {
-        const event = resolved.event;
-        // Link events ('$>', written by projections) are not events of the port.
-        if (!event || event.type === '$>') continue;
-        events.push(fromClientRecordedEvent(event, resolved.commitPosition));
-      }
+      const drain = async (): Promise<void> => {
+        for await (const resolved of read) {
+          const event = resolved.event;
+          // Link events ('$>', written by projections) are not events of the port.
+          if (!event || event.type === '$>') continue;
+          events.push(fromClientRecordedEvent(event, resolved.commitPosition));
+        }
+      };
+      await this.inTime(drain(), `a read of '${streamId}'`, () => read.cancel());
     } catch (error) {
       throw mapClientError(error, { streamId });
     }
@@ -209,9 +237,11 @@ export class EventStoreDbEventStore implements EventStore {
   private async readAllPage(from: ReadPosition, direction: typeof FORWARDS | typeof BACKWARDS, maxCount: number) {
     const page: AllStreamResolvedEvent[] = [];
     try {
-      for await (const resolved of this.client.readAll({ fromPosition: from, direction, maxCount, resolveLinkTos: false })) {
-        page.push(resolved);
-      }
+      const read = this.client.readAll({ fromPosition: from, direction, maxCount, resolveLinkTos: false });
+      const drain = async (): Promise<void> => {
+        for await (const resolved of read) page.push(resolved);
+      };
+      await this.inTime(drain(), 'a read of $all', () => read.cancel());
     } catch (error) {
       throw mapClientError(error);
     }
