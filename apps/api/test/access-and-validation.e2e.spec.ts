@@ -335,5 +335,21 @@ describe('who may do what, validation, catalogues, planner, OpenAPI', () => {
       expect(ui.status).toBe(200);
       expect(ui.text).toMatch(/swagger/i);
     });
+
+    it('documents the errors as problem+json, the Idempotency-Key of every POST, and each command\'s status code', async () => {
+      const { paths } = (await http.raw().get('/api/docs-json')).body as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }>; parameters?: { name: string; in: string }[] }>> };
+      const posts = Object.entries(paths).flatMap(([path, ops]) => (ops['post'] ? [[path, ops['post']] as const] : []));
+      expect(posts.length).toBeGreaterThan(15);
+      for (const [path, op] of posts) {
+        expect([path, op.parameters?.some((p) => p.in === 'header' && p.name === 'Idempotency-Key')]).toEqual([path, true]);
+        for (const status of ['400', '401', '403', '422']) expect([path, status, Object.keys(op.responses[status]?.content ?? {})]).toEqual([path, status, ['application/problem+json']]);
+      }
+      const hires = paths['/v1/contracts/{id}/hires']['post'].responses;
+      expect(Object.keys(hires)).toEqual(expect.arrayContaining(['201', '409', '412']));
+      const close = paths['/v1/contracts/{id}/close']['post'].responses;
+      expect(close['200']).toBeDefined();
+      expect(close['201']).toBeUndefined();
+      expect(Object.keys(paths['/v1/contracts/{id}/status']['get'].responses)).toEqual(expect.arrayContaining(['200', '404']));
+    });
   });
 });

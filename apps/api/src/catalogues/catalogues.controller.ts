@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Post, Query, Req } from '@nestjs/common';
 import { Idempotent } from '../idempotency/idempotency.module';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiIdempotencyKey, ApiProblems } from '../platform/api-docs';
 import { diffCatalogueVersions, type CatalogueVersion } from '@sroi/domain';
 import type { FastifyRequest } from 'fastify';
 import { Roles } from '../auth/auth.decorators';
@@ -12,6 +13,7 @@ import { CatalogueDiffQueryDto, PublishCatalogueVersionDto } from './catalogue.d
 @ApiTags('catalogues')
 @ApiBearerAuth()
 @Idempotent()
+@ApiProblems(400, 401, 403, 404, 422)
 @Controller('v1/catalogues')
 export class CataloguesController {
   constructor(private readonly registry: CatalogueRegistry) {}
@@ -45,6 +47,7 @@ export class CataloguesController {
   }
 
   @Post(':catalogueId/versions')
+  @ApiIdempotencyKey()
   @Roles('admin')
   async publish(@Param('catalogueId') catalogueId: string, @Body() body: PublishCatalogueVersionDto, @Req() request: FastifyRequest): Promise<unknown> {
     const version = { catalogueId, ...body } as unknown as CatalogueVersion;

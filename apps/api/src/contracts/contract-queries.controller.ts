@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagge
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
+import { ApiProblems } from '../platform/api-docs';
 import { Clock } from '../platform/clock';
 import { parseInstantParam } from '../platform/time-params';
 import type { ContractSummary, PortfolioPage } from '../projections/read-models';
@@ -17,6 +18,7 @@ import { GetContractHistoryQuery, GetContractStatusQuery, GetContractSummaryQuer
  */
 @ApiTags('contracts: queries')
 @ApiBearerAuth()
+@ApiProblems(400, 401, 403, 404, 500, 503)
 @Controller('v1/contracts')
 export class ContractQueriesController {
   constructor(

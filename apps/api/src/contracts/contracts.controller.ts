@@ -1,7 +1,8 @@
 import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { Idempotent } from '../idempotency/idempotency.module';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiIdempotencyKey, ApiProblems } from '../platform/api-docs';
 import type { FastifyRequest } from 'fastify';
 import { Roles } from '../auth/auth.decorators';
 import { sameMunicipality } from '../auth/principal';
@@ -42,22 +43,22 @@ import {
   WithdrawalDto,
 } from './contract.dto';
 
-const IDEMPOTENCY_HEADER = { name: 'Idempotency-Key', required: false, description: 'retries with the same key and body return the first response and write nothing' };
 const IF_MATCH_HEADER = { name: 'If-Match', required: false, description: 'the revision the command expects, e.g. "3"; a stale one gives 412' };
 const CORRELATION_HEADER = { name: 'X-Correlation-Id', required: false, description: 'copied into every event; generated when absent' };
 
 /** The write side of contracts: every command goes through the CommandBus. */
 @ApiTags('contracts: commands')
 @ApiBearerAuth()
-@ApiHeader(IDEMPOTENCY_HEADER)
+@ApiIdempotencyKey()
+@ApiProblems(400, 401, 403, 404, 409, 412, 413, 415, 422, 503)
 @ApiHeader(CORRELATION_HEADER)
-@ApiCreatedResponse({ type: CommandResultDto })
 @Idempotent()
 @Controller('v1/contracts')
 export class ContractsController {
   constructor(private readonly bus: CommandBus) {}
 
   @Post()
+  @ApiCreatedResponse({ type: CommandResultDto })
   @Roles('advisor')
   register(@Body() body: RegisterContractDto, @Req() req: FastifyRequest): Promise<CommandResult> {
     const ctx = commandContext(req, 'RegisterContract');
@@ -70,6 +71,7 @@ export class ContractsController {
   }
 
   @Post(':id/value-changes')
+  @ApiCreatedResponse({ type: CommandResultDto })
   @Roles('advisor')
   @ApiHeader(IF_MATCH_HEADER)
   changeValue(@Param('id') id: string, @Body() body: ValueChangeDto, @Req() req: FastifyRequest): Promise<CommandResult> {
@@ -77,6 +79,7 @@ export class ContractsController {
   }
 
   @Post(':id/period-changes')
+  @ApiCreatedResponse({ type: CommandResultDto })
   @Roles('advisor')
   @ApiHeader(IF_MATCH_HEADER)
   changePeriod(@Param('id') id: string, @Body() body: PeriodChangeDto, @Req() req: FastifyRequest): Promise<CommandResult> {
@@ -84,6 +87,7 @@ export class ContractsController {
   }
 
   @Post(':id/catalogue-migrations')
+  @ApiCreatedResponse({ type: CommandResultDto })
   @Roles('advisor')
   @ApiHeader(IF_MATCH_HEADER)
   migrate(@Param('id') id: string, @Body() body: CatalogueMigrationDto, @Req() req: FastifyRequest): Promise<CommandResult> {
@@ -91,6 +95,7 @@ export class ContractsController {
   }
 
   @Post(':id/close')
+  @ApiOkResponse({ type: CommandResultDto })
   @Roles('advisor')
   @HttpCode(200)
   @ApiHeader(IF_MATCH_HEADER)
@@ -99,6 +104,7 @@ export class ContractsController {
   }
 
   @Post(':id/hires')
+  @ApiCreatedResponse({ type: CommandResultDto })
   @Roles('advisor', 'contractor')
   @ApiHeader(IF_MATCH_HEADER)
   hire(@Param('id') id: string, @Body() body: HireDto, @Req() req: FastifyRequest): Promise<CommandResult> {
@@ -107,6 +113,7 @@ export class ContractsController {
   }
 
   @Post(':id/hires/:placementId/changes')
+  @ApiCreatedResponse({ type: CommandResultDto })
   @Roles('advisor', 'contractor')
   @ApiHeader(IF_MATCH_HEADER)
   changePlacement(@Param('id') id: string, @Param('placementId') placementId: string, @Body() body: PlacementChangeDto, @Req() req: FastifyRequest): Promise<CommandResult> {
@@ -114,6 +121,7 @@ export class ContractsController {
   }
 
   @Post(':id/hires/:placementId/end')
+  @ApiOkResponse({ type: CommandResultDto })
   @Roles('advisor', 'contractor')
   @HttpCode(200)
   @ApiHeader(IF_MATCH_HEADER)
@@ -122,6 +130,7 @@ export class ContractsController {
   }
 
   @Post(':id/purchases')
+  @ApiCreatedResponse({ type: CommandResultDto })
   @Roles('advisor', 'contractor')
   @ApiHeader(IF_MATCH_HEADER)
   purchase(@Param('id') id: string, @Body() body: PurchaseDto, @Req() req: FastifyRequest): Promise<CommandResult> {
@@ -130,6 +139,7 @@ export class ContractsController {
   }
 
   @Post(':id/knowledge-sharing')
+  @ApiCreatedResponse({ type: CommandResultDto })
   @Roles('advisor', 'contractor')
   @ApiHeader(IF_MATCH_HEADER)
   knowledgeSharing(@Param('id') id: string, @Body() body: KnowledgeSharingDto, @Req() req: FastifyRequest): Promise<CommandResult> {
@@ -138,6 +148,7 @@ export class ContractsController {
   }
 
   @Post(':id/activities')
+  @ApiCreatedResponse({ type: CommandResultDto })
   @Roles('advisor', 'contractor')
   @ApiHeader(IF_MATCH_HEADER)
   activity(@Param('id') id: string, @Body() body: ActivityDto, @Req() req: FastifyRequest): Promise<CommandResult> {
@@ -146,6 +157,7 @@ export class ContractsController {
   }
 
   @Post(':id/contributions/:contributionId/verification')
+  @ApiCreatedResponse({ type: CommandResultDto })
   @Roles('advisor')
   @ApiHeader(IF_MATCH_HEADER)
   verify(@Param('id') id: string, @Param('contributionId') contributionId: string, @Body() body: VerificationDto, @Req() req: FastifyRequest): Promise<CommandResult> {
@@ -153,6 +165,7 @@ export class ContractsController {
   }
 
   @Post(':id/contributions/:contributionId/agreed-value')
+  @ApiCreatedResponse({ type: CommandResultDto })
   @Roles('advisor')
   @ApiHeader(IF_MATCH_HEADER)
   agreedValue(@Param('id') id: string, @Param('contributionId') contributionId: string, @Body() body: AgreedValueDto, @Req() req: FastifyRequest): Promise<CommandResult> {
@@ -160,6 +173,7 @@ export class ContractsController {
   }
 
   @Post(':id/contributions/:contributionId/withdrawal')
+  @ApiCreatedResponse({ type: CommandResultDto })
   @Roles('advisor', 'contractor')
   @ApiHeader(IF_MATCH_HEADER)
   withdraw(@Param('id') id: string, @Param('contributionId') contributionId: string, @Body() body: WithdrawalDto, @Req() req: FastifyRequest): Promise<CommandResult> {

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { Idempotent } from '../idempotency/idempotency.module';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiIdempotencyKey, ApiProblems } from '../platform/api-docs';
 import { DomainError, estimate, type Estimate, type PlannedItem } from '@sroi/domain';
 import { CatalogueRegistry } from '../catalogues/catalogue.registry';
 import { EstimateDto } from './planner.dto';
@@ -9,6 +10,8 @@ import { EstimateDto } from './planner.dto';
 @ApiTags('planner')
 @ApiBearerAuth()
 @Idempotent()
+@ApiIdempotencyKey()
+@ApiProblems(400, 401, 403, 422)
 @Controller('v1/planner')
 export class PlannerController {
   constructor(private readonly catalogues: CatalogueRegistry) {}

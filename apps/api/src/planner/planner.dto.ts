@@ -9,7 +9,7 @@ export class PlannedItemDto {
   @ApiPropertyOptional({ type: [String], example: ['B-50PLUS'] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) bonusCodes?: string[];
   @ApiPropertyOptional({ example: 24 }) @IsOptional() @IsNumber({ maxDecimalPlaces: 2 }) @Min(0) @Max(168) hoursPerWeek?: number;
   @ApiPropertyOptional({ example: 181, description: 'duration in days (Actual/365)' }) @IsOptional() @IsInt() @Min(1) @Max(36500) days?: number;
-  @ApiPropertyOptional({ example: 12, description: 'or in months (1/12 year each)' }) @IsOptional() @IsInt() @Min(1) @Max(1200) months?: number;
+  @ApiPropertyOptional({ description: 'or in months (1/12 year each); give days or months, not both' }) @IsOptional() @IsInt() @Min(1) @Max(1200) months?: number;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() permanent?: boolean;
   @ApiPropertyOptional({ example: 40, description: 'hourly blocks: hours' }) @IsOptional() @IsNumber({ maxDecimalPlaces: 2 }) @Min(0) @Max(100_000) hours?: number;
   @ApiPropertyOptional({ example: 1250000, description: 'invoice blocks: amount excl. VAT in cents' }) @IsOptional() @IsInt() @Min(0) @Max(MAX_CENTS) amountCents?: number;

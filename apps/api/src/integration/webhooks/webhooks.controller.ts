@@ -5,17 +5,20 @@ import { CurrentPrincipal, Roles } from '../../auth/auth.decorators';
 import type { Principal } from '../../auth/principal';
 import { DeliveriesQueryDto, DeliveryLogView, RegisterWebhookDto, WebhookCreatedView, WebhookEndpointView, WebhookListView } from './webhooks.dto';
 import { WebhooksService } from './webhooks.service';
+import { ApiIdempotencyKey, ApiProblems } from '../../platform/api-docs';
 
 /** Webhook endpoints of the integrator's municipality; the work is in {@link WebhooksService}. */
 @ApiTags('integration: webhooks')
 @ApiBearerAuth()
 @Roles('integrator')
 @Idempotent()
+@ApiProblems(400, 401, 403, 404, 422)
 @Controller('v1/integration/webhooks')
 export class WebhooksController {
   constructor(@Inject(WebhooksService) private readonly webhooks: WebhooksService) {}
 
   @Post()
+  @ApiIdempotencyKey()
   @ApiOperation({
     summary: 'Register an endpoint',
     description:
@@ -40,6 +43,7 @@ export class WebhooksController {
   }
 
   @Post(':webhookId/pause')
+  @ApiIdempotencyKey()
   @HttpCode(200)
   @ApiOperation({ summary: 'Stop delivering (an attempt under way completes)' })
   @ApiOkResponse({ type: WebhookEndpointView })
@@ -48,6 +52,7 @@ export class WebhooksController {
   }
 
   @Post(':webhookId/resume')
+  @ApiIdempotencyKey()
   @HttpCode(200)
   @ApiOperation({ summary: 'Deliver again (also after `failing`): the undelivered event first, at once, with a fresh 24 h retry window' })
   @ApiOkResponse({ type: WebhookEndpointView })
