@@ -54,7 +54,9 @@ export function loadOrCreateTokens(file: string, print: (text: string) => void =
       ].join('\n'),
     );
   }
-  return readTokensFile(file);
+  const tokens = readTokensFile(file);
+  if (tokens.size === 0) new Logger('Auth').warn(`${file} holds no token: every request but /health, /ready and the schemas will be answered 401`);
+  return tokens;
 }
 
 /** The principals of an existing tokens file, by token hash; an OperatorError naming the file and entry for anything wrong in it. */
