@@ -71,8 +71,12 @@ export function assertPseudonymousRef(value: unknown): string {
   if (BIRTH_DATE_FORMS.some((form) => form.test(seen))) {
     refuse('candidate-ref-looks-like-birth-date', 'candidateRef looks like a date: use a pseudonymous reference, never a birth date', { field: 'candidateRef' });
   }
+  // A number written with separators (123.456.782), an 8- or 9-digit run that passes the eleven
+  // test (NL123456782), or one that says it is a BSN. Digit groups are not joined across
+  // separators otherwise: a reference such as F-123-45678 would pass the test one time in eleven.
   const compact = seen.replace(/[\s./_:,-]/g, '');
-  if (/^\d{8,9}$/.test(compact) || [...compact.matchAll(/\d+/g)].some(([run]) => (run.length === 8 || run.length === 9) && passesElevenTest(run))) {
+  const bsnRun = [...seen.matchAll(/\d+/g)].some(([run]) => (run.length === 8 || run.length === 9) && passesElevenTest(run));
+  if (/^\d{8,9}$/.test(compact) || bsnRun || (/bsn/i.test(seen) && /\d{8,9}/.test(compact))) {
     refuse('candidate-ref-looks-like-bsn', 'candidateRef looks like a BSN (8 or 9 digits): use the pseudonymous reference issued by the contractor or municipality, never a BSN', { field: 'candidateRef' });
   }
   return s;

@@ -236,11 +236,11 @@ describe('RecordHire', () => {
     }
   });
   it('finds a BSN behind a prefix, separators or full-width digits (a number passing the eleven test)', () => {
-    for (const candidateRef of ['BSN123456782', 'bsn:123456782', 'NL123456782', '123/456/782', '1234_567_82', '\uFF11\uFF12\uFF13\uFF14\uFF15\uFF16\uFF17\uFF18\uFF12']) {
+    for (const candidateRef of ['BSN123456782', 'bsn:123456782', 'bsn-123-456-782', 'NL123456782', '123/456/782', '1234_567_82', '\uFF11\uFF12\uFF13\uFF14\uFF15\uFF16\uFF17\uFF18\uFF12']) {
       given([reg]).when(hireCmd({ candidateRef })).then({ error: 'candidate-ref-looks-like-bsn' });
     }
     // pseudonymous references with numbers that are no BSN stay possible
-    for (const candidateRef of ['CAND-0001', 'UWV-2024-000123', 'KAN123456789', 'X-1234-5678']) {
+    for (const candidateRef of ['CAND-0001', 'UWV-2024-000123', 'KAN123456789', 'X-1234-5678', 'F-123-45678', 'F-1234-56782']) {
       expect(decide(hireCmd({ candidateRef }), fold([reg]))).toHaveLength(1);
     }
   });
