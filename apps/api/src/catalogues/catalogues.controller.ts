@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Post, Query, Req } from '@nestjs/common';
 import { Idempotent } from '../idempotency/idempotency.module';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiIdempotencyKey, ApiProblems } from '../platform/api-docs';
 import { diffCatalogueVersions, type CatalogueVersion } from '@sroi/domain';
 import type { FastifyRequest } from 'fastify';
@@ -19,6 +19,7 @@ export class CataloguesController {
   constructor(private readonly registry: CatalogueRegistry) {}
 
   @Get()
+  @ApiOkResponse({ description: '`{ items: [{ catalogueId, authority, versions: [{ version, validFrom, replacesVersion, blocks (their number), note }] }] }`' })
   async list(): Promise<unknown> {
     const byId = new Map<string, CatalogueVersion[]>();
     for (const v of await this.registry.versions()) byId.set(v.catalogueId, [...(byId.get(v.catalogueId) ?? []), v]);
@@ -32,6 +33,7 @@ export class CataloguesController {
   }
 
   @Get(':catalogueId/versions/:version')
+  @ApiOkResponse({ description: 'the whole catalogue version: `{ catalogueId, version, authority, validFrom, replacesVersion, parameters, blocks: [{ code, nameNl, nameEn, category, valuation, ... }], exclusiveBonusGroups, source, note }` (CATALOGUES.md)' })
   async version(@Param('catalogueId') catalogueId: string, @Param('version') version: string): Promise<CatalogueVersion> {
     const v = await this.registry.find(catalogueId, version);
     if (!v) throw notFound(`Catalogue version ${catalogueId}/${version}`);
@@ -39,6 +41,7 @@ export class CataloguesController {
   }
 
   @Get(':catalogueId/diff')
+  @ApiOkResponse({ description: '`{ from, to, added, removed, revalued: [{ code, before, after }], changed, replaced: [{ code, replaces }], parameters: [{ name, before, after }] }`' })
   async diff(@Param('catalogueId') catalogueId: string, @Query() query: CatalogueDiffQueryDto): Promise<unknown> {
     const [a, b] = await Promise.all([this.registry.find(catalogueId, query.from), this.registry.find(catalogueId, query.to)]);
     if (!a) throw notFound(`Catalogue version ${catalogueId}/${query.from}`);
@@ -47,6 +50,7 @@ export class CataloguesController {
   }
 
   @Post(':catalogueId/versions')
+  @ApiCreatedResponse({ description: '`{ catalogueId, version, revision, position }`' })
   @ApiIdempotencyKey()
   @Roles('admin')
   async publish(@Param('catalogueId') catalogueId: string, @Body() body: PublishCatalogueVersionDto, @Req() request: FastifyRequest): Promise<unknown> {

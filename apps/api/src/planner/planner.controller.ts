@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { Idempotent } from '../idempotency/idempotency.module';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiIdempotencyKey, ApiProblems } from '../platform/api-docs';
 import { DomainError, estimate, type Estimate, type PlannedItem } from '@sroi/domain';
 import { CatalogueRegistry } from '../catalogues/catalogue.registry';
@@ -17,6 +17,7 @@ export class PlannerController {
   constructor(private readonly catalogues: CatalogueRegistry) {}
 
   @Post('estimate')
+  @ApiOkResponse({ description: 'nothing is written: `{ catalogue: { id, version }, obligationCents, items: [{ blockCode, category, valueCents, awaitingAgreement }], totalCents, shortfallCents, meetsObligation }`' })
   @HttpCode(200)
   async estimate(@Body() body: EstimateDto): Promise<Estimate> {
     const version = await this.catalogues.find(body.catalogue.id, body.catalogue.version);
