@@ -303,6 +303,12 @@ describe('EventStoreDbEventStore logic against a scripted Streams.Read stand-in'
     expect(fake.allRequests[1].filter).toEqual({ on: 'eventType', regex: '^(?:ContributionMade)$', prefixes: [] });
   });
 
+  it('throws SubscriptionDroppedError when the server confirms each subscription and then fails it (no endless retry)', async () => {
+    fake.failAfterConfirmation = 100;
+    await expect(collect(store.subscribeToAll())).rejects.toBeInstanceOf(SubscriptionDroppedError);
+    expect(fake.allRequests.filter((r) => r.subscription)).toHaveLength(4); // the first try and 3 resubscriptions
+  });
+
   it('throws SubscriptionDroppedError when the server keeps refusing', async () => {
     fake.failNextSubscriptions = 100;
     await expect(collect(store.subscribeToAll())).rejects.toBeInstanceOf(SubscriptionDroppedError);

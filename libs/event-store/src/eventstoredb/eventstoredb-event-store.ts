@@ -276,6 +276,8 @@ export class EventStoreDbEventStore implements EventStore {
 }
 
 const STOPPED = Symbol('stopped');
+/** A subscription confirmed this long ago before it failed counts as having worked (the failures start over). */
+const STABLE_SUBSCRIPTION_MS = 30_000;
 
 /**
  * A catch-up subscription to `$all` that survives dropped connections. The client reconnects its
@@ -330,8 +332,11 @@ export class EventStoreDbAllSubscription implements AllSubscription {
           resolveLinkTos: false,
         });
         this.current = subscription;
+        // A confirmation alone does not make the attempt a success: a server that confirms and then
+        // fails each time would be retried for ever. One that held for a while, or delivered, does.
+        let confirmedAt: number | undefined;
         subscription.on('confirmation', () => {
-          failures = 0;
+          confirmedAt = Date.now();
         });
         const iterator = subscription[Symbol.asyncIterator]();
         let failure: unknown;
@@ -377,6 +382,7 @@ export class EventStoreDbAllSubscription implements AllSubscription {
             cause: mapClientError(failure),
           });
         }
+        if (confirmedAt !== undefined && Date.now() - confirmedAt >= STABLE_SUBSCRIPTION_MS) failures = 0;
         failures++;
         if (failures > this.retry.maxAttempts) {
           throw new SubscriptionDroppedError(

@@ -30,6 +30,8 @@ export class FakeStreamsServer {
   dropSubscriptionAfter: number | undefined;
   /** Subscription requests refused after that drop. */
   refuseAfterDrop = 0;
+  /** Confirm this many subscription requests, then fail each at once with UNAVAILABLE. */
+  failAfterConfirmation = 0;
   private readonly live = new Set<(record: GrpcRecordSpec) => void>();
   private server: grpc.Server | undefined;
   private nextPosition = 1_000n;
@@ -120,6 +122,10 @@ export class FakeStreamsServer {
     const confirmation = new ReadResp();
     confirmation.setConfirmation(new ReadResp.SubscriptionConfirmation().setSubscriptionId('fake'));
     call.write(confirmation);
+    if (this.failAfterConfirmation > 0) {
+      this.failAfterConfirmation--;
+      return this.fail(call, grpc.status.UNAVAILABLE, 'scripted: lost right after confirming');
+    }
     const from = request.from;
     const matches = (record: GrpcRecordSpec) => {
       if (!request.filter) return true;
