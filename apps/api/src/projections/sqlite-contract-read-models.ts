@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { assertDate, figuresOf, type ContractStatus, type RegisteredContract } from '@sroi/domain';
 import type Database from 'better-sqlite3';
+import { reasonOf } from '../config/operator-error';
 import { municipalityKey } from '../integration/integration-log';
 import { ProblemException, RetryLaterError } from '../platform/problem';
 import type { ContractRow, ContractTables } from './contract-tables';
@@ -202,7 +203,7 @@ export class SqliteContractReadModels extends ContractReadModels {
     try {
       return figuresOf(state, today);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = reasonOf(error);
       this.unvaluable.set(row.contract_id, { revision: row.revision, message });
       logger.error(`The figures of contract ${row.contract_id} at revision ${row.revision} cannot be computed; it is listed without them: ${message}`);
       return null;

@@ -18,21 +18,8 @@ const INVISIBLE = /^[\s\p{Cf}]*$/u;
 export function textProblem(value: string, multiline = false): TextProblem | null {
   if (INVISIBLE.test(value)) return 'blank';
   if ((multiline ? CONTROL_MULTILINE : CONTROL_SINGLE_LINE).test(value)) return 'control-character';
-  if (!isWellFormed(value)) return 'ill-formed';
+  if (!value.isWellFormed()) return 'ill-formed';
   return null;
-}
-
-/** `String.prototype.isWellFormed` (Node 20): no lone surrogate. */
-function isWellFormed(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const next = value.charCodeAt(i + 1);
-      if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
-      i++;
-    } else if (c >= 0xdc00 && c <= 0xdfff) return false;
-  }
-  return true;
 }
 
 export const TEXT_PROBLEMS: Record<TextProblem, string> = {
