@@ -15,7 +15,10 @@
  * Environment:
  *   PAIR_A        a built service bundle (dist/apps/api/main.js of the build to compare against); required
  *   PAIR_B        another bundle instead of this checkout's build (made by the benchmark otherwise)
- *   PAIR_MODE     status (default), status-writes (100 hires/s written meanwhile), status-asof (?asOf=, with the writes)
+ *   PAIR_MODE     status (default), status-writes (100 hires/s written meanwhile), status-asof (?asOf=, with the writes),
+ *                 status-after-hires (as status-writes, each window after a spell of hires at full speed and the
+ *                 service's settling, as bench:api's status row follows its hires rows)
+ *   PAIR_SPELL    seconds of that spell of hires (default 5)
  *   PAIR_ROUNDS   windows on each build (default 6)
  *   PAIR_WINDOW   seconds a window (default 5)
  *   BENCH_CONTRACTS, BENCH_EVENTS, BENCH_CONNECTIONS, BENCH_DIR, BENCH_KEEP: as for bench:api
@@ -34,7 +37,8 @@ const CONNECTIONS = Number(env['BENCH_CONNECTIONS'] ?? 50);
 const ROUNDS = Number(env['PAIR_ROUNDS'] ?? 6);
 const WINDOW = Number(env['PAIR_WINDOW'] ?? 5);
 const MODE = env['PAIR_MODE'] ?? 'status';
-const MODES = ['status', 'status-writes', 'status-asof'];
+const MODES = ['status', 'status-writes', 'status-asof', 'status-after-hires'];
+const SPELL = Number(env['PAIR_SPELL'] ?? 5);
 const WARM_UP_SECONDS = 10;
 const PORT = 3700 + Math.floor(Math.random() * 90);
 const headers = { authorization: `Bearer ${BENCH_TOKEN}`, 'content-type': 'application/json' };
@@ -71,11 +75,11 @@ function statusReads(port: number, seconds: number): Promise<autocannon.Result> 
   });
 }
 
-function hires(port: number, seconds: number): Promise<autocannon.Result> {
+/** Hires at 100/s, or at full speed on the benchmark's connections. */
+function hires(port: number, seconds: number, fullSpeed = false): Promise<autocannon.Result> {
   return run({
     url: `http://127.0.0.1:${port}`,
-    connections: 2,
-    overallRate: 100,
+    ...(fullSpeed ? { connections: CONNECTIONS } : { connections: 2, overallRate: 100 }),
     duration: seconds,
     headers,
     requests: [
@@ -146,14 +150,18 @@ async function main(): Promise<void> {
     for (const s of services) await load(s, WARM_UP_SECONDS);
 
     const windows: Record<'A' | 'B', Window[]> = { A: [], B: [] };
-    log('\n| window | build | reads/s | p99 ms | service CPU µs a read |\n|--:|:--|--:|--:|--:|');
+    log('\n| window | build | reads/s | p99 ms | service CPU µs a read | settled in |\n|--:|:--|--:|--:|--:|--:|');
     for (let round = 0; round < ROUNDS; round++) {
       // A B, B A, A B...: neither build always goes first.
       for (const s of round % 2 === 0 ? services : [...services].reverse()) {
-        await waitSettled(s.child, 60_000);
+        if (MODE === 'status-after-hires') {
+          const spell = await hires(s.port, SPELL, true);
+          if (spell.non2xx + spell.errors > 0) throw new Error(`build ${s.name}: ${spell.non2xx + spell.errors} hires failed`);
+        }
+        const settledIn = await waitSettled(s.child, 120_000);
         const w = await measure(s);
         windows[s.name].push(w);
-        log(`| ${round + 1} | ${s.name} | ${Math.round(w.rps)} | ${w.p99} | ${w.cpuUsPerRead.toFixed(0)} |`);
+        log(`| ${round + 1} | ${s.name} | ${Math.round(w.rps)} | ${w.p99} | ${w.cpuUsPerRead.toFixed(0)} | ${settledIn.toFixed(1)} s |`);
       }
     }
     const rate = (n: 'A' | 'B') => mean(windows[n].map((w) => w.rps));

@@ -1,5 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { GetContractStatusHandler } from '../src/contracts/contract.queries';
 import { StatusFastPath } from '../src/contracts/status-fast-path';
+import { StatusWarmer } from '../src/contracts/status-warmer';
 import { api, contractBody, KVK_A, KVK_B, removeDir, startApp, tempDir, TOKENS, writeTokens, type Api } from './harness';
 
 /**
@@ -148,5 +150,36 @@ describe('GET /status: the fast path and the Nest route', () => {
     const hire = { candidateRef: 'cand-fast-3', blockCode: 'PW', bonusCodes: [], startDate: '2023-04-01', hoursPerWeek: 20, permanent: false };
     expect((await http.post(`/v1/contracts/${contractA}/hires`, hire)).status).toBe(201);
     await check();
+  });
+  it("prepares today's answer of a changed contract whose status was asked for, in idle time; not of one nobody asked about", async () => {
+    const warmer = app.get(StatusWarmer);
+    const statuses = app.get(GetContractStatusHandler);
+    await read(`/v1/contracts/${contractA}/status`);
+    const unread = (await http.post('/v1/contracts', contractBody({ title: 'Nobody reads this one' }))).body.contractId as string;
+    const doneBefore = warmer.queue.done;
+    const computedBefore = statuses.computed;
+    for (const [id, ref] of [[contractA, 'cand-warm-1'], [unread, 'cand-warm-2']]) {
+      const hire = { candidateRef: ref, blockCode: 'PW', bonusCodes: [], startDate: '2023-05-01', hoursPerWeek: 32, permanent: true };
+      expect((await http.post(`/v1/contracts/${id}/hires`, hire)).status).toBe(201);
+    }
+    // Both changes reach the queue through the store's log (the watcher), then an idle turn works them off.
+    const deadline = Date.now() + 10_000;
+    while (warmer.queue.done < doneBefore + 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(warmer.queue.done).toBeGreaterThanOrEqual(doneBefore + 2);
+    await warmer.queue.drained();
+    expect(statuses.computed).toBe(computedBefore + 1);
+
+    // A's next read is answered from the prepared answer, which is the contract's status after the hire.
+    const prepared = await read(`/v1/contracts/${contractA}/status`);
+    expect(prepared.fast).toBe(1);
+    expect(statuses.computed).toBe(computedBefore + 1);
+    const replay = await http.get(`/v1/contracts/${contractA}/replay?asOf=${prepared.response.body.asOf}`, TOKENS.auditor);
+    const last = replay.body.steps[replay.body.steps.length - 1].status;
+    for (const key of ['asOf', 'realisedCents', 'committedCents', 'obligationCents', 'status', 'byBlock', 'byCategory']) expect([key, prepared.response.body[key]]).toEqual([key, last[key]]);
+    expect(replay.body.steps[replay.body.steps.length - 1].type).toBe('HireRecorded');
+
+    // The contract nobody had asked about is computed at its first read.
+    expect((await read(`/v1/contracts/${unread}/status`)).response.status).toBe(200);
+    expect(statuses.computed).toBe(computedBefore + 2);
   });
 });

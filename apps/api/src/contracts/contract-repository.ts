@@ -65,6 +65,7 @@ export class ContractRepository implements OnModuleInit, OnModuleDestroy, Contra
    * before each lookup (perf: the costliest Map lookup of a status read).
    */
   private readonly lastChange = new Map<string, bigint>();
+  private readonly changeListeners: ((contractId: string) => void)[] = [];
   /** every event up to this position has been seen by the watcher; null while it is not running */
   private watched: bigint | null = null;
   private subscription: AllSubscription | undefined;
@@ -107,6 +108,7 @@ export class ContractRepository implements OnModuleInit, OnModuleDestroy, Contra
     if (e.streamId.startsWith(CONTRACT_STREAM_PREFIX)) {
       const id = e.streamId.slice(CONTRACT_STREAM_PREFIX.length);
       this.lastChange.set(id, e.position);
+      for (const listener of this.changeListeners) listener(id);
       const cached = this.states.peek(id);
       if (cached && cached.revision === e.revision) cached.lastRecordedAt = e.recordedAt;
     }
@@ -129,6 +131,14 @@ export class ContractRepository implements OnModuleInit, OnModuleDestroy, Contra
       }
     })();
     return this.catchingUp;
+  }
+
+  /**
+   * Calls `listener` with the contract id of each event the watcher sees, in the log's order:
+   * this process's appends and other processes' alike, from the start-up head on.
+   */
+  onChange(listener: (contractId: string) => void): void {
+    this.changeListeners.push(listener);
   }
 
   /** Whether the start-up warm-up of the cache has ended (done, or stopped by an error). */

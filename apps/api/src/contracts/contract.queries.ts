@@ -18,6 +18,8 @@ const STATUS_CACHE_ENTRIES = 24_000;
 const STATUS_CACHE_CHARS = 128 * 1024 * 1024;
 /** Totals-only answers kept per folded state: today's and a few asOf dates (each a few kB at most, bounded by the catalogue's blocks). */
 const TOTALS_PER_STATE = 4;
+/** Contracts remembered as asked about, for preparing their answers (as many as the repository caches states). */
+const STATE_ANSWERS_ASKED = 12_000;
 
 export class GetContractSummaryQuery extends Query<ContractSummary> {
   constructor(
@@ -167,8 +169,26 @@ export class ListContractsHandler implements IQueryHandler<ListContractsQuery, P
 export class GetContractStatusHandler implements IQueryHandler<GetContractStatusQuery, string> {
   private readonly withContributions = new Lru<string, StatusJson>(STATUS_CACHE_ENTRIES, STATUS_CACHE_CHARS, (s) => s.before.length + s.after.length + 64);
   private readonly totals = new WeakMap<RegisteredContract, StatusJson[]>();
+  /**
+   * Contracts whose totals were asked for (noted when an answer is computed, not on every read):
+   * the ones worth preparing again after they change (see StatusWarmer).
+   */
+  private readonly asked = new Lru<string, true>(STATE_ANSWERS_ASKED);
+  /** Totals answers computed (for tests and diagnostics). */
+  computed = 0;
 
   constructor(private readonly repository: ContractRepository) {}
+
+  /**
+   * Computes today's totals answer of a contract whose totals have been asked for before, from its
+   * current state as cached, ahead of its next read. Does nothing for a contract nobody asked
+   * about, or whose state is not cached (its next read loads it).
+   */
+  async prepare(contractId: string, today: string): Promise<void> {
+    if (this.asked.peek(contractId) === undefined || this.repository.peekState(contractId) === undefined) return;
+    const current = await this.repository.current(contractId);
+    if (current && isRegistered(current.state)) this.totalsJson(contractId, current.state, today);
+  }
 
   async execute({ contractId, principal, asOf, knownAt, withContributions }: GetContractStatusQuery): Promise<string> {
     const current = await this.repository.current(contractId);
@@ -182,7 +202,7 @@ export class GetContractStatusHandler implements IQueryHandler<GetContractStatus
       if (last && last.revision === current.revision) lastRecordedAt = current.lastRecordedAt = last.recordedAt;
     }
     if (lastRecordedAt !== undefined && compareInstants(lastRecordedAt, knownAt) <= 0) {
-      const hit = withContributions ? this.withContributionsJson(contractId, current.revision, s, asOf) : this.totalsJson(s, asOf);
+      const hit = withContributions ? this.withContributionsJson(contractId, current.revision, s, asOf) : this.totalsJson(contractId, s, asOf);
       return hit.before + JSON.stringify(knownAt) + hit.after;
     }
     const { history } = await this.repository.historyFor(contractId, principal);
@@ -196,11 +216,13 @@ export class GetContractStatusHandler implements IQueryHandler<GetContractStatus
     }
   }
 
-  private totalsJson(s: RegisteredContract, asOf: string): StatusJson {
+  private totalsJson(contractId: string, s: RegisteredContract, asOf: string): StatusJson {
     let answers = this.totals.get(s);
     if (answers === undefined) this.totals.set(s, (answers = []));
     for (const a of answers) if (a.asOf === asOf) return a;
     const computed = splitAtKnownAt(JSON.stringify(answer(figuresOf(s, asOf, null), false)), asOf);
+    this.computed++;
+    this.asked.set(contractId, true);
     if (answers.length >= TOTALS_PER_STATE) answers.shift();
     answers.push(computed);
     return computed;

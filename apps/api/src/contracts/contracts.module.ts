@@ -9,11 +9,12 @@ import { CONTRACT_COMMAND_HANDLERS } from './contract.commands';
 import { CONTRACT_QUERY_HANDLERS } from './contract.queries';
 import { ContractsController } from './contracts.controller';
 import { StatusFastPath } from './status-fast-path';
+import { StatusWarmer } from './status-warmer';
 
 @Module({
   imports: [CqrsModule, CataloguesModule],
   controllers: [ContractsController, ContractQueriesController],
-  providers: [ContractCommandService, StatusFastPath, ...CONTRACT_COMMAND_HANDLERS, ...CONTRACT_QUERY_HANDLERS],
+  providers: [ContractCommandService, StatusFastPath, StatusWarmer, ...CONTRACT_COMMAND_HANDLERS, ...CONTRACT_QUERY_HANDLERS],
   exports: [ContractCommandService],
 })
 export class ContractsModule implements OnModuleInit {
