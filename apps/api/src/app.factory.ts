@@ -7,6 +7,7 @@ import { uuidv7 } from '@sroi/event-store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
 import { ApiConfig } from './config/api-config';
+import { withAnswerSchemas } from './contracts/contract-answers.schemas';
 import type { Clock } from './platform/clock';
 import { problem } from './platform/problem';
 import { sendProblem } from './platform/problem.filter';
@@ -59,7 +60,8 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions = {
     done();
   });
   app.useGlobalPipes(createValidationPipe());
-  const document = SwaggerModule.createDocument(
+  const document = withAnswerSchemas(
+    SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('sroi-ledger')
@@ -69,6 +71,7 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions = {
       .setVersion('1')
       .addBearerAuth()
       .build(),
+    ),
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
   return app;

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
@@ -9,6 +9,7 @@ import { Clock } from '../platform/clock';
 import { parseInstantParam } from '../platform/time-params';
 import type { ContractSummary, PortfolioPage } from '../projections/read-models';
 import { ReadQueryDto } from '../read-side/read-query.dto';
+import { answerSchema } from './contract-answers.schemas';
 import { HistoryQueryDto, PortfolioQueryDto, ReplayQueryDto, StatusQueryDto } from './contract-query.dto';
 import { GetContractHistoryQuery, GetContractStatusQuery, GetContractSummaryQuery, ListContractsQuery, ReplayContractQuery } from './contract.queries';
 
@@ -28,6 +29,7 @@ export class ContractQueriesController {
 
   @Get()
   @Roles('advisor', 'contractor', 'auditor')
+  @ApiOkResponse({ description: 'a page of the contracts in the token\'s scope, figures as of today', schema: answerSchema('PortfolioPage') })
   list(@Query() q: PortfolioQueryDto, @CurrentPrincipal() principal: Principal): Promise<PortfolioPage> {
     const query = {
       ...(q.municipality !== undefined ? { municipality: q.municipality } : {}),
@@ -44,6 +46,8 @@ export class ContractQueriesController {
   @Get(':id')
   @Roles('advisor', 'contractor', 'auditor')
   @ApiHeader({ name: 'If-None-Match', required: false })
+  @ApiOkResponse({ description: 'the contract\'s summary, figures as of today; ETag: the revision', schema: answerSchema('ContractSummary') })
+  @ApiResponse({ status: 304, description: 'If-None-Match names the current revision' })
   async summary(@Param('id') id: string, @Query() _q: ReadQueryDto, @CurrentPrincipal() principal: Principal, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<ContractSummary | undefined> {
     const summary = await this.bus.execute(new GetContractSummaryQuery(id, principal, this.clock.today()));
     const etag = `"${summary.revision}"`;
@@ -57,7 +61,7 @@ export class ContractQueriesController {
 
   @Get(':id/status')
   @Roles('advisor', 'contractor', 'auditor')
-  @ApiOkResponse({ description: 'the ContractStatus of @sroi/domain (statusOf)' })
+  @ApiOkResponse({ description: 'the figures on asOf as known at knownAt (statusOf of the domain); contributions only with ?include=contributions', schema: answerSchema('ContractStatus') })
   async status(@Param('id') id: string, @Query() q: StatusQueryDto, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const knownAt = parseInstantParam(q.knownAt, 'knownAt', this.clock.now());
     const json = await this.bus.execute(new GetContractStatusQuery(id, principal, q.asOf ?? this.clock.today(), knownAt, q.include === 'contributions'));
@@ -68,12 +72,14 @@ export class ContractQueriesController {
 
   @Get(':id/history')
   @Roles('advisor', 'auditor')
+  @ApiOkResponse({ description: 'the audit trail: every event with who recorded it, when, and its effect on the totals as of asOf', schema: answerSchema('ContractHistory') })
   history(@Param('id') id: string, @Query() q: HistoryQueryDto, @CurrentPrincipal() principal: Principal): Promise<unknown> {
     return this.bus.execute(new GetContractHistoryQuery(id, principal, q.asOf));
   }
 
   @Get(':id/replay')
   @Roles('advisor', 'auditor')
+  @ApiOkResponse({ description: 'the state and the figures after each event up to toRevision', schema: answerSchema('ContractReplay') })
   replay(@Param('id') id: string, @Query() q: ReplayQueryDto, @CurrentPrincipal() principal: Principal): Promise<unknown> {
     return this.bus.execute(new ReplayContractQuery(id, principal, q.toRevision, q.asOf));
   }
