@@ -7,7 +7,7 @@ import { uuidv7 } from '@sroi/event-store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
 import { ApiConfig } from './config/api-config';
-import { withAnswerSchemas } from './contracts/contract-answers.schemas';
+import { withAnswerSchemas } from './platform/answer-schemas';
 import type { Clock } from './platform/clock';
 import { problem } from './platform/problem';
 import { sendProblem } from './platform/problem.filter';

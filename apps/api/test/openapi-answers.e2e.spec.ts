@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { SHIPPED_CATALOGUE_VERSIONS, utrecht2019 } from '@sroi/domain';
 import { api, contractBody, removeDir, startApp, tempDir, TOKENS, writeTokens, type Api } from './harness';
 
 type Json = Record<string, unknown>;
@@ -31,13 +32,13 @@ function toJsonSchema(node: unknown): unknown {
  * schemas. The schemas are closed (no property beyond the documented ones), so an answer that
  * gains, loses or retypes a field fails here until the document says so too.
  */
-describe('OpenAPI: the documented answers of the contract reads', () => {
+describe('OpenAPI: the documented answers of the reads, the planner and the publishing of a catalogue version', () => {
   let dir: string;
   let app: NestFastifyApplication;
   let http: Api;
-  let validatorOf: (path: string) => ValidateFunction;
+  let validatorOf: (path: string, method?: 'get' | 'post', status?: string) => ValidateFunction;
   let id: string;
-  const paths = ['/v1/contracts', '/v1/contracts/{id}', '/v1/contracts/{id}/status', '/v1/contracts/{id}/history', '/v1/contracts/{id}/replay'];
+  const reads = ['/v1/contracts', '/v1/contracts/{id}', '/v1/contracts/{id}/status', '/v1/contracts/{id}/history', '/v1/contracts/{id}/replay', '/v1/catalogues', '/v1/catalogues/{catalogueId}/versions/{version}', '/v1/catalogues/{catalogueId}/diff'];
 
   beforeAll(async () => {
     dir = tempDir();
@@ -48,11 +49,11 @@ describe('OpenAPI: the documented answers of the contract reads', () => {
     const ajv = new Ajv({ allErrors: true });
     addFormats(ajv);
     for (const [name, schema] of Object.entries(document.components.schemas)) ajv.addSchema(toJsonSchema(schema) as Json, name);
-    validatorOf = (path) => {
-      const schema = document.paths[path]?.['get']?.responses['200']?.content?.['application/json']?.schema;
-      if (!schema || typeof schema['$ref'] !== 'string') throw new Error(`GET ${path} documents no answer schema: ${JSON.stringify(schema)}`);
+    validatorOf = (path, method = 'get', status = '200') => {
+      const schema = document.paths[path]?.[method]?.responses[status]?.content?.['application/json']?.schema;
+      if (!schema || typeof schema['$ref'] !== 'string') throw new Error(`${method} ${path} documents no answer schema for ${status}: ${JSON.stringify(schema)}`);
       const validate = ajv.getSchema(String(schema['$ref']).slice(COMPONENT.length));
-      if (!validate) throw new Error(`GET ${path}: ${String(schema['$ref'])} is not among the document's schemas`);
+      if (!validate) throw new Error(`${method} ${path}: ${String(schema['$ref'])} is not among the document's schemas`);
       return validate;
     };
 
@@ -78,15 +79,57 @@ describe('OpenAPI: the documented answers of the contract reads', () => {
     removeDir(dir);
   });
 
-  it('names a schema for each read route', () => {
-    for (const path of paths) expect(() => validatorOf(path)).not.toThrow();
+  it('names a schema for each read route, the planner and the publishing', () => {
+    for (const path of reads) expect(() => validatorOf(path)).not.toThrow();
+    expect(() => validatorOf('/v1/planner/estimate', 'post', '200')).not.toThrow();
+    expect(() => validatorOf('/v1/catalogues/{catalogueId}/versions', 'post', '201')).not.toThrow();
+  });
+
+  /** Asserts that the answer matches the schema the document names for it. */
+  function expectDocumented(label: string, answer: unknown, path: string, method: 'get' | 'post' = 'get', status = '200'): void {
+    const validate = validatorOf(path, method, status);
+    expect([label, validate(answer) ? 'valid' : validate.errors]).toEqual([label, 'valid']);
+  }
+
+  it('the catalogues: the list, every shipped version, diffs, and a version published', async () => {
+    const list = await http.get('/v1/catalogues', TOKENS.contractorA);
+    expectDocumented('list', list.body, '/v1/catalogues');
+    expect(SHIPPED_CATALOGUE_VERSIONS.length).toBeGreaterThan(3);
+    for (const v of SHIPPED_CATALOGUE_VERSIONS) {
+      const r = await http.get(`/v1/catalogues/${v.catalogueId}/versions/${v.version}`, TOKENS.contractorA);
+      expect([v.catalogueId, v.version, r.status]).toEqual([v.catalogueId, v.version, 200]);
+      expectDocumented(`${v.catalogueId}/${v.version}`, r.body, '/v1/catalogues/{catalogueId}/versions/{version}');
+    }
+    const diff = await http.get('/v1/catalogues/utrecht/diff?from=2015&to=2019');
+    expect(diff.body.added.length + diff.body.removed.length).toBeGreaterThan(0);
+    expectDocumented('diff 2015 → 2019', diff.body, '/v1/catalogues/{catalogueId}/diff');
+    const { catalogueId: _id, ...body } = { ...utrecht2019, version: '2026', validFrom: '2026-01-01', replacesVersion: '2019', blocks: utrecht2019.blocks.map(({ replaces: _r, ...b }) => (b.code === 'PW' ? { ...b, valuation: { kind: 'annual', annualCents: 4_200_000 } } : b)), note: 'schema check' };
+    const published = await http.post('/v1/catalogues/utrecht/versions', body, TOKENS.admin);
+    expect(published.status).toBe(201);
+    expectDocumented('published', published.body, '/v1/catalogues/{catalogueId}/versions', 'post', '201');
+    const revalued = await http.get('/v1/catalogues/utrecht/diff?from=2019&to=2026');
+    expect(revalued.body.revalued.map((c: { code: string }) => c.code)).toEqual(['PW']);
+    expectDocumented('diff 2019 → 2026', revalued.body, '/v1/catalogues/{catalogueId}/diff');
+  });
+
+  it('the planner', async () => {
+    const plan = {
+      catalogue: { id: 'utrecht', version: '2019' },
+      contractValueCents: 100_000_000,
+      sroiPercentage: 5,
+      items: [{ blockCode: 'PW', hoursPerWeek: 24, days: 181, permanent: true }, { blockCode: 'SOCIAL-PURCHASE', amountCents: 1_000_000 }, { blockCode: 'KNOWLEDGE', hours: 10 }],
+    };
+    const r = await http.post('/v1/planner/estimate', plan, TOKENS.contractorA);
+    expect(r.status).toBe(200);
+    expect(r.body.items).toHaveLength(3);
+    expectDocumented('estimate', r.body, '/v1/planner/estimate', 'post', '200');
   });
 
   it('every answer matches its documented schema', async () => {
     const last = (await http.get(`/v1/contracts/${id}/history`, TOKENS.auditor)).body as { events: { position: string; recordedAt: string }[] };
     const position = last.events[last.events.length - 1].position;
     const firstRecorded = last.events[1].recordedAt;
-    const reads: [path: string, url: string, token?: string][] = [
+    const answers: [path: string, url: string, token?: string][] = [
       ['/v1/contracts', `/v1/contracts?minPosition=${position}`],
       ['/v1/contracts', `/v1/contracts?sort=progress&order=desc&pageSize=5&minPosition=${position}`, TOKENS.contractorA],
       ['/v1/contracts/{id}', `/v1/contracts/${id}?minPosition=${position}`],
@@ -99,11 +142,10 @@ describe('OpenAPI: the documented answers of the contract reads', () => {
       ['/v1/contracts/{id}/replay', `/v1/contracts/${id}/replay`, TOKENS.auditor],
       ['/v1/contracts/{id}/replay', `/v1/contracts/${id}/replay?toRevision=0&asOf=2023-01-31`],
     ];
-    for (const [path, url, token] of reads) {
+    for (const [path, url, token] of answers) {
       const response = await http.get(url, token);
       expect([url, response.status]).toEqual([url, 200]);
-      const validate = validatorOf(path);
-      expect([url, validate(response.body) ? 'valid' : validate.errors]).toEqual([url, 'valid']);
+      expectDocumented(url, response.body, path);
     }
     // The answers above were not empty shells: the contract's contributions and events are in them.
     const detailed = (await http.get(`/v1/contracts/${id}/status?asOf=2023-12-31&include=contributions`)).body as { contributions: { counting: string }[] };

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Param, Post, Query, Req } from '@nestjs/common';
 import { Idempotent } from '../idempotency/idempotency.module';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiIdempotencyKey, ApiProblems } from '../platform/api-docs';
+import { answerSchema } from '../platform/answer-schemas';
 import { diffCatalogueVersions, type CatalogueVersion } from '@sroi/domain';
 import type { FastifyRequest } from 'fastify';
 import { Roles } from '../auth/auth.decorators';
@@ -19,7 +20,7 @@ export class CataloguesController {
   constructor(private readonly registry: CatalogueRegistry) {}
 
   @Get()
-  @ApiOkResponse({ description: '`{ items: [{ catalogueId, authority, versions: [{ version, validFrom, replacesVersion, blocks (their number), note }] }] }`' })
+  @ApiOkResponse({ description: 'every catalogue with its versions (blocks: how many)', schema: answerSchema('CatalogueList') })
   async list(): Promise<unknown> {
     const byId = new Map<string, CatalogueVersion[]>();
     for (const v of await this.registry.versions()) byId.set(v.catalogueId, [...(byId.get(v.catalogueId) ?? []), v]);
@@ -33,7 +34,7 @@ export class CataloguesController {
   }
 
   @Get(':catalogueId/versions/:version')
-  @ApiOkResponse({ description: 'the whole catalogue version: `{ catalogueId, version, authority, validFrom, replacesVersion, parameters, blocks: [{ code, nameNl, nameEn, category, valuation, ... }], exclusiveBonusGroups, source, note }` (CATALOGUES.md)' })
+  @ApiOkResponse({ description: 'the whole catalogue version, its blocks and what each is worth', schema: answerSchema('CatalogueVersion') })
   async version(@Param('catalogueId') catalogueId: string, @Param('version') version: string): Promise<CatalogueVersion> {
     const v = await this.registry.find(catalogueId, version);
     if (!v) throw notFound(`Catalogue version ${catalogueId}/${version}`);
@@ -41,7 +42,7 @@ export class CataloguesController {
   }
 
   @Get(':catalogueId/diff')
-  @ApiOkResponse({ description: '`{ from, to, added, removed, revalued: [{ code, before, after }], changed, replaced: [{ code, replaces }], parameters: [{ name, before, after }] }`' })
+  @ApiOkResponse({ description: 'what changed from one version to the other', schema: answerSchema('CatalogueDiff') })
   async diff(@Param('catalogueId') catalogueId: string, @Query() query: CatalogueDiffQueryDto): Promise<unknown> {
     const [a, b] = await Promise.all([this.registry.find(catalogueId, query.from), this.registry.find(catalogueId, query.to)]);
     if (!a) throw notFound(`Catalogue version ${catalogueId}/${query.from}`);
@@ -50,7 +51,7 @@ export class CataloguesController {
   }
 
   @Post(':catalogueId/versions')
-  @ApiCreatedResponse({ description: '`{ catalogueId, version, revision, position }`' })
+  @ApiCreatedResponse({ description: 'the version is published', schema: answerSchema('CataloguePublished') })
   @ApiIdempotencyKey()
   @Roles('admin')
   async publish(@Param('catalogueId') catalogueId: string, @Body() body: PublishCatalogueVersionDto, @Req() request: FastifyRequest): Promise<unknown> {

@@ -9,7 +9,7 @@ import { Clock } from '../platform/clock';
 import { parseInstantParam } from '../platform/time-params';
 import type { ContractSummary, PortfolioPage } from '../projections/read-models';
 import { ReadQueryDto } from '../read-side/read-query.dto';
-import { answerSchema } from './contract-answers.schemas';
+import { answerSchema } from '../platform/answer-schemas';
 import { HistoryQueryDto, PortfolioQueryDto, ReplayQueryDto, StatusQueryDto } from './contract-query.dto';
 import { GetContractHistoryQuery, GetContractStatusQuery, GetContractSummaryQuery, ListContractsQuery, ReplayContractQuery } from './contract.queries';
 

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { Idempotent } from '../idempotency/idempotency.module';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiIdempotencyKey, ApiProblems } from '../platform/api-docs';
+import { answerSchema } from '../platform/answer-schemas';
 import { DomainError, estimate, type Estimate, type PlannedItem } from '@sroi/domain';
 import { CatalogueRegistry } from '../catalogues/catalogue.registry';
 import { EstimateDto } from './planner.dto';
@@ -17,7 +18,7 @@ export class PlannerController {
   constructor(private readonly catalogues: CatalogueRegistry) {}
 
   @Post('estimate')
-  @ApiOkResponse({ description: 'nothing is written: `{ catalogue: { id, version }, obligationCents, items: [{ blockCode, category, valueCents, awaitingAgreement }], totalCents, shortfallCents, meetsObligation }`' })
+  @ApiOkResponse({ description: 'what each planned item and the plan are worth against the obligation; nothing is written', schema: answerSchema('PlannerEstimate') })
   @HttpCode(200)
   async estimate(@Body() body: EstimateDto): Promise<Estimate> {
     const version = await this.catalogues.find(body.catalogue.id, body.catalogue.version);

@@ -1,6 +1,7 @@
 /**
- * The answers of the contract read routes as OpenAPI 3.0 schema objects, named in the document's
- * `components.schemas` (see `withAnswerSchemas`) so that a client generator gets one type each.
+ * The answers of the read routes (contracts, catalogues, planner) as OpenAPI 3.0 schema objects,
+ * named in the document's `components.schemas` (see `withAnswerSchemas`) so that a client
+ * generator gets one type each.
  * The answers are plain objects computed by the domain (`figuresOf`, `audit`, `replay`) and the
  * read models, not DTO classes, so their schemas are written here; a test validates real answers
  * of every kind against the served document, so they cannot drift apart unnoticed.
@@ -9,21 +10,7 @@ import { BLOCK_CATEGORIES, CONTRACT_EVENT_TYPES } from '@sroi/domain';
 
 type Schema = Record<string, unknown>;
 
-export type AnswerSchemaName =
-  | 'ContractFigures'
-  | 'ContractTotals'
-  | 'BlockFigures'
-  | 'ContributionFigures'
-  | 'ContractStatus'
-  | 'ContractSummary'
-  | 'PortfolioPage'
-  | 'AuditLine'
-  | 'AuditEntry'
-  | 'ContractHistory'
-  | 'ReplayStep'
-  | 'ContractReplay';
-
-const ref = (name: AnswerSchemaName): Schema => ({ $ref: `#/components/schemas/${name}` });
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const cents = (description: string): Schema => ({ type: 'integer', description: `${description} (euro cents)` });
 const date = (description: string): Schema => ({ type: 'string', format: 'date', description: `${description} (YYYY-MM-DD)` });
 const instant = (description: string): Schema => ({ type: 'string', format: 'date-time', description: `${description} (ISO-8601 UTC)` });
@@ -48,7 +35,7 @@ const FIGURES = {
 
 const TOTALS = { obligationCents: cents('the obligation'), ...FIGURES };
 
-const SCHEMAS: Record<AnswerSchemaName, Schema> = {
+const CONTRACT_SCHEMAS = {
   ContractFigures: closedObject(FIGURES),
   ContractTotals: closedObject(TOTALS),
   BlockFigures: closedObject({
@@ -162,6 +149,116 @@ const SCHEMAS: Record<AnswerSchemaName, Schema> = {
 };
 
 /** A reference to one of the answers' schemas, for `@ApiOkResponse({ schema })`. */
+/** The catalogues' and the planner's answers (CATALOGUES.md of the domain reference; `@sroi/domain`'s catalogue types). */
+const VALUATION: Schema = {
+  type: 'object',
+  required: ['kind'],
+  description: 'annual: annualCents per FTE-year; hourly: hours × (rateCents or the version\'s hourlyRateCents); invoice: amount × factorBasisPoints / 10,000; invoice-or-hourly: either; per-activity: amountCents, at most maxPerDay a day; agreement: worth 0 until a value is agreed',
+  properties: {
+    kind: { type: 'string', enum: ['annual', 'hourly', 'invoice', 'invoice-or-hourly', 'per-activity', 'agreement'] },
+    annualCents: { type: 'integer' },
+    rateCents: { type: 'integer' },
+    factorBasisPoints: { type: 'integer' },
+    amountCents: { type: 'integer' },
+    maxPerDay: { type: 'integer' },
+  },
+  additionalProperties: false,
+};
+const CODES: Schema = { type: 'array', items: { type: 'string' } };
+
+const CATALOGUE_SCHEMAS = {
+  CatalogueList: closedObject({
+    items: {
+      type: 'array',
+      items: closedObject({
+        catalogueId: text('the catalogue'),
+        authority: text('who publishes it (of its latest version)'),
+        versions: {
+          type: 'array',
+          items: closedObject({
+            version: text('the version'),
+            validFrom: date('in force from'),
+            replacesVersion: { type: 'string', nullable: true, description: 'the version it replaces' },
+            blocks: { type: 'integer', description: 'how many blocks it has' },
+            note: text('assumptions and remarks'),
+          }),
+        },
+      }),
+    },
+  }),
+  CatalogueBlock: closedObject(
+    {
+      code: text('stable block code, used in contracts and events'),
+      nameNl: text('name in Dutch'),
+      nameEn: text('name in English'),
+      category: CATEGORY,
+      valuation: VALUATION,
+      replaces: { ...CODES, description: 'codes of the replaced version this block replaces (the default migration mapping)' },
+      permanentBonus: { type: 'boolean', description: 'the permanent-contract bonus' },
+      appliesTo: { ...CODES, description: 'a bonus only for placements on these employment blocks' },
+      valuedWithoutHours: { type: 'boolean', description: 'valued per year without hours (hours = FTE hours)' },
+      maxCountedMonths: { type: 'integer', nullable: true, description: 'longest counted period of a placement on this block (null: unlimited)' },
+      note: text('assumptions and remarks'),
+    },
+    ['replaces', 'permanentBonus', 'appliesTo', 'valuedWithoutHours', 'maxCountedMonths', 'note'],
+  ),
+  CatalogueVersion: closedObject({
+    catalogueId: text('the catalogue'),
+    version: text('the version'),
+    authority: text('who publishes it'),
+    validFrom: date('in force from'),
+    replacesVersion: { type: 'string', nullable: true, description: 'the version it replaces' },
+    parameters: closedObject({
+      fteHours: { type: 'number', description: 'hours of a full-time week' },
+      hourlyRateCents: cents('rate of the hourly blocks'),
+      preStartHireWindowMonths: { type: 'integer', description: 'how long before the contract start a hire may have started' },
+      maxCountedMonths: { type: 'integer', nullable: true, description: 'longest counted period of a placement (null: unlimited)' },
+      minHoursPerWeek: { type: 'number', nullable: true, description: 'least hours a week of a placement (null: none)' },
+      thresholdCents: { type: 'integer', nullable: true, description: 'contract value from which social return applies (informative)' },
+    }),
+    blocks: { type: 'array', items: ref('CatalogueBlock') },
+    exclusiveBonusGroups: { type: 'array', items: CODES, description: 'groups of bonuses of which a placement may carry one' },
+    source: text('where the values were published'),
+    note: text('assumptions and remarks'),
+  }),
+  CatalogueDiff: closedObject({
+    from: closedObject({ catalogueId: text('the catalogue'), version: text('the version') }),
+    to: closedObject({ catalogueId: text('the catalogue'), version: text('the version') }),
+    added: { type: 'array', items: ref('CatalogueBlock') },
+    removed: { type: 'array', items: ref('CatalogueBlock') },
+    revalued: { type: 'array', items: closedObject({ code: text('the block'), before: ref('CatalogueBlock'), after: ref('CatalogueBlock') }), description: 'same code, another valuation' },
+    changed: { type: 'array', items: closedObject({ code: text('the block'), before: ref('CatalogueBlock'), after: ref('CatalogueBlock') }), description: 'same code and valuation, other names, category or rules' },
+    replaced: { type: 'array', items: closedObject({ code: text('the block of `to`'), replaces: CODES }) },
+    parameters: { type: 'array', items: closedObject({ name: text('the parameter'), before: { description: 'its value in `from` (any JSON value)' }, after: { description: 'its value in `to`' } }) },
+  }),
+  CataloguePublished: closedObject({
+    catalogueId: text('the catalogue'),
+    version: text('the version published'),
+    revision: { type: 'integer', description: 'revision of the catalogue stream' },
+    position: { type: 'string', pattern: '^\\d+$', description: 'global position, decimal' },
+  }),
+  PlannerEstimate: closedObject({
+    catalogue: CATALOGUE_REF,
+    obligationCents: cents('the obligation'),
+    items: {
+      type: 'array',
+      items: closedObject({
+        blockCode: text('the block'),
+        category: CATEGORY,
+        valueCents: cents('what the item is worth'),
+        awaitingAgreement: { type: 'boolean', description: 'a by-agreement block: worth 0 until a value is agreed' },
+      }),
+    },
+    totalCents: cents('what the plan is worth'),
+    shortfallCents: cents('what the plan leaves of the obligation (0 when it meets it)'),
+    meetsObligation: { type: 'boolean' },
+  }),
+};
+
+const SCHEMAS = { ...CONTRACT_SCHEMAS, ...CATALOGUE_SCHEMAS } satisfies Record<string, Schema>;
+
+export type AnswerSchemaName = keyof typeof SCHEMAS;
+
 export const answerSchema = (name: AnswerSchemaName): Schema => ref(name);
 
 /** The OpenAPI document with the answers' schemas among its components. */
