@@ -33,6 +33,8 @@ const FIGURES = {
   awaitingAgreement: { type: 'integer', description: 'contributions valued by agreement that have no agreed value yet' },
 };
 
+const ACTOR: Schema = { ...closedObject({ subject: text('who'), role: text('in which role') }), nullable: true, description: 'who recorded it (the token\'s subject and role)' };
+
 const TOTALS = { obligationCents: cents('the obligation'), ...FIGURES };
 
 const CONTRACT_SCHEMAS = {
@@ -114,7 +116,7 @@ const CONTRACT_SCHEMAS = {
     eventId: text('the event id'),
     type: { type: 'string', enum: [...CONTRACT_EVENT_TYPES] },
     recordedAt: instant('when it was recorded'),
-    actor: { ...closedObject({ subject: text('who'), role: text('in which role') }), nullable: true },
+    actor: ACTOR,
     correlationId: { type: 'string', nullable: true },
     causationId: { type: 'string', nullable: true },
     idempotencyKey: { type: 'string', nullable: true, description: 'the request\'s Idempotency-Key' },
@@ -134,7 +136,7 @@ const CONTRACT_SCHEMAS = {
     revision: { type: 'integer' },
     type: { type: 'string', enum: [...CONTRACT_EVENT_TYPES] },
     recordedAt: instant('when it was recorded'),
-    actor: { ...closedObject({ subject: text('who'), role: text('in which role') }), nullable: true },
+    actor: ACTOR,
     data: { type: 'object', description: 'the event as recorded' },
     // OpenAPI 3.0 ignores what stands beside a $ref: nullable and the description go around it.
     status: { allOf: [ref('ContractStatus')], nullable: true, description: 'the figures on asOf after this event, as known when it was recorded' },
@@ -165,6 +167,8 @@ const VALUATION: Schema = {
   additionalProperties: false,
 };
 const CODES: Schema = { type: 'array', items: { type: 'string' } };
+const VERSION_REF: Schema = closedObject({ catalogueId: text('the catalogue'), version: text('the version') });
+const BLOCK_CHANGE: Schema = closedObject({ code: text('the block'), before: ref('CatalogueBlock'), after: ref('CatalogueBlock') });
 
 const CATALOGUE_SCHEMAS = {
   CatalogueList: closedObject({
@@ -222,12 +226,12 @@ const CATALOGUE_SCHEMAS = {
     note: text('assumptions and remarks'),
   }),
   CatalogueDiff: closedObject({
-    from: closedObject({ catalogueId: text('the catalogue'), version: text('the version') }),
-    to: closedObject({ catalogueId: text('the catalogue'), version: text('the version') }),
+    from: VERSION_REF,
+    to: VERSION_REF,
     added: { type: 'array', items: ref('CatalogueBlock') },
     removed: { type: 'array', items: ref('CatalogueBlock') },
-    revalued: { type: 'array', items: closedObject({ code: text('the block'), before: ref('CatalogueBlock'), after: ref('CatalogueBlock') }), description: 'same code, another valuation' },
-    changed: { type: 'array', items: closedObject({ code: text('the block'), before: ref('CatalogueBlock'), after: ref('CatalogueBlock') }), description: 'same code and valuation, other names, category or rules' },
+    revalued: { type: 'array', items: BLOCK_CHANGE, description: 'same code, another valuation' },
+    changed: { type: 'array', items: BLOCK_CHANGE, description: 'same code and valuation, other names, category or rules' },
     replaced: { type: 'array', items: closedObject({ code: text('the block of `to`'), replaces: CODES }) },
     parameters: { type: 'array', items: closedObject({ name: text('the parameter'), before: { description: 'its value in `from` (any JSON value)' }, after: { description: 'its value in `to`' } }) },
   }),
