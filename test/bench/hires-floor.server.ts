@@ -12,12 +12,17 @@
  * Nest's pipeline, idempotency, the projections, the integration publisher, the subscriptions that
  * feed them) is what its rate falls short of this one's.
  *
- * Started by api.bench.ts as a child process, with the service stopped: `FLOOR_PORT` and
- * `SROI_DATA_DIR`. Prints "listening" when it is.
+ * With `FLOOR_ANSWER` (a JSON file of `{ headers, body }`, as status-floor.server.ts takes) it
+ * also answers `GET /v1/contracts/:id/status` with those bytes from memory: the status read's floor
+ * while hires are appended durably beside it, in the same process, as in the service.
+ *
+ * Started by api.bench.ts as a child process, with the service stopped: `FLOOR_PORT`,
+ * `SROI_DATA_DIR`, optionally `FLOOR_ANSWER`. Prints "listening" when it is.
  */
 import { eventStoreConfigFromEnv, openEventStore, WrongExpectedVersionError, type EventStore, type JsonValue } from '@sroi/event-store';
 import Fastify from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 type HireBody = Partial<Record<'candidateRef' | 'blockCode' | 'startDate' | 'hoursPerWeek' | 'permanent', JsonValue>>;
 
@@ -74,6 +79,14 @@ async function main(): Promise<void> {
       }
     }
   });
+  const answerFile = process.env['FLOOR_ANSWER'];
+  if (answerFile) {
+    const answer = JSON.parse(readFileSync(answerFile, 'utf8')) as { headers: Record<string, string>; body: string };
+    app.get('/v1/contracts/:id/status', (request, reply) => {
+      if (!request.headers.authorization?.startsWith('Bearer ')) return reply.code(401).send();
+      return reply.headers(answer.headers).send(answer.body);
+    });
+  }
   process.on('SIGTERM', () => void app.close().then(() => store.close()).then(() => process.exit(0)));
   await app.listen({ port: Number(process.env['FLOOR_PORT']), host: '127.0.0.1' });
   process.stdout.write('listening\n');
