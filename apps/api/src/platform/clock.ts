@@ -8,8 +8,20 @@ const AMSTERDAM = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Amsterdam
  */
 @Injectable()
 export class Clock {
+  private nowMs = Number.NaN;
+  private nowValue = '';
+
+  /**
+   * Kept for the millisecond it was formatted in (a status read formats "now" for its `knownAt`,
+   * thousands of times a second): exact, as the ISO string has millisecond precision.
+   */
   now(): string {
-    return new Date().toISOString();
+    const ms = Date.now();
+    if (ms !== this.nowMs) {
+      this.nowValue = new Date(ms).toISOString();
+      this.nowMs = ms;
+    }
+    return this.nowValue;
   }
 
   private todaySecond = Number.NaN;
