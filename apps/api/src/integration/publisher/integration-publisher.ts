@@ -37,11 +37,7 @@ export interface PublisherLogger {
 export interface IntegrationPublisherOptions {
   /** Internal events mapped per round of appends. Default 2,000. */
   batchSize?: number;
-  /**
-   * How long a round waits for more events once it holds one, in ms. Default 50 (as the
-   * projections' batches; each round is a durable append of its own, and the wake-up of every
-   * subscription after it): public events reach integrators up to that much later.
-   */
+  /** How long a round waits for more events once it holds one, in ms. Default 10. */
   batchWindowMs?: number;
   /** Public events per append at most (EventStoreDB refuses appends over 1 MB by default). Default 500. */
   appendChunk?: number;
@@ -163,7 +159,7 @@ export class IntegrationPublisher {
     options: IntegrationPublisherOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 2_000;
-    this.batchWindowMs = options.batchWindowMs ?? 50;
+    this.batchWindowMs = options.batchWindowMs ?? 10;
     this.appendChunk = options.appendChunk ?? 500;
     this.retryInitialMs = options.retryInitialMs ?? 100;
     this.retryMaxMs = options.retryMaxMs ?? 10_000;
