@@ -187,7 +187,7 @@ export class GetContractStatusHandler implements IQueryHandler<GetContractStatus
   async prepare(contractId: string, today: string): Promise<void> {
     if (this.asked.peek(contractId) === undefined || this.repository.peekState(contractId) === undefined) return;
     const current = await this.repository.current(contractId);
-    if (current && isRegistered(current.state)) this.totalsJson(contractId, current.state, today);
+    if (current && isRegistered(current.state)) this.totalsJson(contractId, current.state, today, false);
   }
 
   async execute({ contractId, principal, asOf, knownAt, withContributions }: GetContractStatusQuery): Promise<string> {
@@ -216,13 +216,14 @@ export class GetContractStatusHandler implements IQueryHandler<GetContractStatus
     }
   }
 
-  private totalsJson(contractId: string, s: RegisteredContract, asOf: string): StatusJson {
+  /** `forRead`: computed for a read (which notes the contract as asked about), not prepared ahead of one. */
+  private totalsJson(contractId: string, s: RegisteredContract, asOf: string, forRead = true): StatusJson {
     let answers = this.totals.get(s);
     if (answers === undefined) this.totals.set(s, (answers = []));
     for (const a of answers) if (a.asOf === asOf) return a;
     const computed = splitAtKnownAt(JSON.stringify(answer(figuresOf(s, asOf, null), false)), asOf);
     this.computed++;
-    this.asked.set(contractId, true);
+    if (forRead) this.asked.set(contractId, true);
     if (answers.length >= TOTALS_PER_STATE) answers.shift();
     answers.push(computed);
     return computed;
