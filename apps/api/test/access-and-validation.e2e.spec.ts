@@ -117,6 +117,15 @@ describe('who may do what, validation, catalogues, planner, OpenAPI', () => {
       expect(fields).toEqual(['contractValueCents', 'contractor.kvk', 'contractor.name', 'extra', 'startDate']);
     });
 
+    it('names each field\'s problem once, also where two rules say the same', async () => {
+      const r = await http.post(`/v1/contracts/${contractA}/hires`, { candidateRef: 'X-1' });
+      expect(r.status).toBe(400);
+      const blockCode = (r.body.errors as { field: string; messages: string[] }[]).find((e) => e.field === 'blockCode');
+      expect(blockCode?.messages).toContain('blockCode must be a string');
+      expect(blockCode?.messages.length).toBe(new Set(blockCode?.messages).size);
+      expect(r.body.detail.match(/blockCode must be a string/g)).toHaveLength(1);
+    });
+
     it('text the domain would not store is 400 with the field: control characters, blank or invisible text, a name over 200 characters', async () => {
       const cases: [string, unknown, string][] = [
         [`/v1/contracts/${contractA}/value-changes`, { contractValueCents: 30_000_000, effectiveDate: '2024-01-01', reason: '\u0000\u001b[31m\r\nINJECT' }, 'reason'],

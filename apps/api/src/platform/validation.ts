@@ -12,7 +12,8 @@ export function flattenValidationErrors(errors: ValidationError[], prefix = ''):
   const out: FieldError[] = [];
   for (const e of errors) {
     const field = prefix ? `${prefix}.${e.property}` : e.property;
-    if (e.constraints && Object.keys(e.constraints).length > 0) out.push({ field, messages: Object.values(e.constraints) });
+    // Each message once: two rules may say the same (a missing text is "not a string" to IsString and to IsStorableText).
+    if (e.constraints && Object.keys(e.constraints).length > 0) out.push({ field, messages: [...new Set(Object.values(e.constraints))] });
     if (e.children?.length) out.push(...flattenValidationErrors(e.children, field));
   }
   return out;
