@@ -60,19 +60,15 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions = {
     done();
   });
   app.useGlobalPipes(createValidationPipe());
-  const document = withAnswerSchemas(
-    SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('sroi-ledger')
-      .setDescription(
-        'Event-sourced ledger of social-return (SROI) obligations in Dutch public procurement. Errors are RFC 9457 problem+json with a machine-readable `code`; money in euro cents (`…Cents`), dates YYYY-MM-DD, instants ISO-8601 UTC. Every POST accepts an `Idempotency-Key`.',
-      )
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-    ),
-  );
+  const documentConfig = new DocumentBuilder()
+    .setTitle('sroi-ledger')
+    .setDescription(
+      'Event-sourced ledger of social-return (SROI) obligations in Dutch public procurement. Errors are RFC 9457 problem+json with a machine-readable `code`; money in euro cents (`…Cents`), dates YYYY-MM-DD, instants ISO-8601 UTC. Every POST accepts an `Idempotency-Key`.',
+    )
+    .setVersion('1')
+    .addBearerAuth()
+    .build();
+  const document = withAnswerSchemas(SwaggerModule.createDocument(app, documentConfig));
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
   return app;
 }

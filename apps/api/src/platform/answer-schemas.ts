@@ -6,7 +6,7 @@
  * read models, not DTO classes, so their schemas are written here; a test validates real answers
  * of every kind against the served document, so they cannot drift apart unnoticed.
  */
-import { BLOCK_CATEGORIES, CONTRACT_EVENT_TYPES } from '@sroi/domain';
+import { BLOCK_CATEGORIES, CONTRACT_EVENT_TYPES, type ContributionCounting, type ContributionFigures, type StatusLabel, type ValuationKind } from '@sroi/domain';
 
 type Schema = Record<string, unknown>;
 
@@ -15,6 +15,7 @@ const cents = (description: string): Schema => ({ type: 'integer', description: 
 const date = (description: string): Schema => ({ type: 'string', format: 'date', description: `${description} (YYYY-MM-DD)` });
 const instant = (description: string): Schema => ({ type: 'string', format: 'date-time', description: `${description} (ISO-8601 UTC)` });
 const text = (description: string): Schema => ({ type: 'string', description });
+const position = (description: string): Schema => ({ type: 'string', pattern: '^\\d+$', description: `${description} (decimal)` });
 const closedObject = (properties: Record<string, Schema>, optional: readonly string[] = []): Schema => ({
   type: 'object',
   required: Object.keys(properties).filter((key) => !optional.includes(key)),
@@ -22,7 +23,17 @@ const closedObject = (properties: Record<string, Schema>, optional: readonly str
   additionalProperties: false,
 });
 
-const STATUS_LABEL: Schema = { type: 'string', enum: ['on-track', 'behind', 'met', 'not-met'], description: 'met: realised ≥ obligation; not-met: after the end without; on-track: realised keeps pace with the elapsed share of the period; behind otherwise' };
+/**
+ * The values of a domain union, as a schema's enum. A record of each value, so that the compiler
+ * refuses a list that misses a value the domain adds, or names one it does not have.
+ */
+const enumOf = <T extends string>(values: Record<T, true>, description?: string): Schema => ({ type: 'string', enum: Object.keys(values), ...(description ? { description } : {}) });
+const STATUS_LABELS: Record<StatusLabel, true> = { 'on-track': true, behind: true, met: true, 'not-met': true };
+const CONTRIBUTION_KINDS: Record<ContributionFigures['kind'], true> = { placement: true, purchase: true, 'knowledge-sharing': true, activity: true };
+const COUNTINGS: Record<ContributionCounting, true> = { counted: true, withdrawn: true, rejected: true, 'awaiting-agreement': true, 'not-counted-same-day': true, 'outside-period': true, future: true };
+const VALUATION_KINDS: Record<ValuationKind, true> = { annual: true, hourly: true, invoice: true, 'invoice-or-hourly': true, 'per-activity': true, agreement: true };
+
+const STATUS_LABEL: Schema = enumOf(STATUS_LABELS, 'met: realised ≥ obligation; not-met: after the end without; on-track: realised keeps pace with the elapsed share of the period; behind otherwise');
 const CATEGORY: Schema = { type: 'string', enum: [...BLOCK_CATEGORIES] };
 const CATALOGUE_REF: Schema = closedObject({ id: text('catalogue id, e.g. utrecht'), version: text('catalogue version, e.g. 2019') });
 
@@ -51,14 +62,14 @@ const CONTRACT_SCHEMAS = {
   }),
   ContributionFigures: closedObject({
     contributionId: text('the contribution (a hire: its placement id)'),
-    kind: { type: 'string', enum: ['placement', 'purchase', 'knowledge-sharing', 'activity'] },
+    kind: enumOf(CONTRIBUTION_KINDS),
     catalogueId: text('catalogue id'),
     version: text('catalogue version'),
     blockCode: text('the block'),
     realisedCents: cents('realised on asOf'),
     committedCents: cents('committed over its whole term'),
     verified: { type: 'boolean' },
-    counting: { type: 'string', enum: ['counted', 'withdrawn', 'rejected', 'awaiting-agreement', 'not-counted-same-day', 'outside-period', 'future'] },
+    counting: enumOf(COUNTINGS),
   }),
   ContractStatus: closedObject(
     {
@@ -100,7 +111,7 @@ const CONTRACT_SCHEMAS = {
     ...FIGURES,
     status: STATUS_LABEL,
     revision: { type: 'integer', description: 'the stream revision of the last event (the ETag)' },
-    position: { type: 'string', pattern: '^\\d+$', description: 'the global position of the last event, decimal' },
+    position: position('the global position of the last event'),
     updatedAt: instant('when the last event was recorded'),
   }),
   PortfolioPage: closedObject({
@@ -112,7 +123,7 @@ const CONTRACT_SCHEMAS = {
   AuditLine: closedObject({ catalogueId: text('catalogue id'), version: text('catalogue version'), blockCode: text('the block'), category: CATEGORY, ...FIGURES }),
   AuditEntry: closedObject({
     revision: { type: 'integer' },
-    position: { type: 'string', pattern: '^\\d+$', description: 'global position, decimal' },
+    position: position('global position'),
     eventId: text('the event id'),
     type: { type: 'string', enum: [...CONTRACT_EVENT_TYPES] },
     recordedAt: instant('when it was recorded'),
@@ -157,7 +168,7 @@ const VALUATION: Schema = {
   required: ['kind'],
   description: 'annual: annualCents per FTE-year; hourly: hours × (rateCents or the version\'s hourlyRateCents); invoice: amount × factorBasisPoints / 10,000; invoice-or-hourly: either; per-activity: amountCents, at most maxPerDay a day; agreement: worth 0 until a value is agreed',
   properties: {
-    kind: { type: 'string', enum: ['annual', 'hourly', 'invoice', 'invoice-or-hourly', 'per-activity', 'agreement'] },
+    kind: enumOf(VALUATION_KINDS),
     annualCents: { type: 'integer' },
     rateCents: { type: 'integer' },
     factorBasisPoints: { type: 'integer' },
@@ -239,7 +250,7 @@ const CATALOGUE_SCHEMAS = {
     catalogueId: text('the catalogue'),
     version: text('the version published'),
     revision: { type: 'integer', description: 'revision of the catalogue stream' },
-    position: { type: 'string', pattern: '^\\d+$', description: 'global position, decimal' },
+    position: position('global position'),
   }),
   PlannerEstimate: closedObject({
     catalogue: CATALOGUE_REF,

@@ -34,6 +34,8 @@ export class IdleQueue<K> {
   private turning: Promise<void> | undefined;
   private mark: EventLoopUtilization = performance.eventLoopUtilization();
   private ownMs = 0;
+  /** whether the last turn found the loop idle enough to work (then the next one follows at once) */
+  private lastTurnWorked = false;
   private stopped = false;
   /** Keys worked off, and keys dropped because the queue was full (for tests and diagnostics). */
   done = 0;
@@ -93,8 +95,6 @@ export class IdleQueue<K> {
     }, delayMs);
     this.timer.unref();
   }
-
-  private lastTurnWorked = false;
 
   private async turn(): Promise<void> {
     const since = performance.eventLoopUtilization(this.mark);
