@@ -1,6 +1,6 @@
 /**
- * Two builds of the service side by side, to judge a change to the status read: each on its own
- * copy of one preloaded store, both started and settled, then status reads sent to one build and
+ * Two builds of the service side by side, to judge a change to the status read or the hires: each on its own
+ * copy of one preloaded store, both started and settled, then the mode's load sent to one build and
  * then the other in short windows ordered A B B A A B…, so that the machine's slow and fast spells
  * (minutes long on the development VM, up to 2× apart) fall on both alike. One build after the
  * other, minutes apart, the same comparison swung by ±40 %. Not part of `npm test`.
@@ -9,15 +9,18 @@
  *   # ...change the code...
  *   PAIR_A=/tmp/service-a.js npm run bench:api-pair                # B: this checkout, built here
  *
- * Prints each window (reads a second, p99, the service's CPU a read from /proc) and, for B
- * against A, the ratio of the mean rates and of the mean CPU a read.
+ * Prints each window (requests a second, p99, the service's CPU a request from /proc) and, for B
+ * against A, the ratio of the mean rates and of the mean CPU a request.
  *
  * Environment:
  *   PAIR_A        a built service bundle (dist/apps/api/main.js of the build to compare against); required
  *   PAIR_B        another bundle instead of this checkout's build (made by the benchmark otherwise)
  *   PAIR_MODE     status (default), status-writes (100 hires/s written meanwhile), status-asof (?asOf=, with the writes),
  *                 status-after-hires (as status-writes, each window after a spell of hires at full speed and the
- *                 service's settling, as bench:api's status row follows its hires rows)
+ *                 service's settling, as bench:api's status row follows its hires rows),
+ *                 hires (recording hires, 50 connections as fast as they go), hires-even (hires sent evenly at
+ *                 PAIR_RATE a second by the open-loop client: its p99 is the figure to compare)
+ *   PAIR_RATE     hires a second in the hires-even mode (default 1,000)
  *   PAIR_SPELL    seconds of that spell of hires (default 5)
  *   PAIR_ROUNDS   windows on each build (default 6)
  *   PAIR_WINDOW   seconds a window (default 5)
@@ -28,6 +31,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
+import { openLoop } from './open-loop';
 import { BENCH_TOKEN, benchContractId, cpuTicks, preloadContracts, root, startNodeOptions, waitReady, waitSettled, writeBenchTokens } from './api-bench-support';
 
 const env = process.env;
@@ -37,7 +41,8 @@ const CONNECTIONS = Number(env['BENCH_CONNECTIONS'] ?? 50);
 const ROUNDS = Number(env['PAIR_ROUNDS'] ?? 6);
 const WINDOW = Number(env['PAIR_WINDOW'] ?? 5);
 const MODE = env['PAIR_MODE'] ?? 'status';
-const MODES = ['status', 'status-writes', 'status-asof', 'status-after-hires'];
+const MODES = ['status', 'status-writes', 'status-asof', 'status-after-hires', 'hires', 'hires-even'];
+const RATE = Number(env['PAIR_RATE'] ?? 1_000);
 const SPELL = Number(env['PAIR_SPELL'] ?? 5);
 const WARM_UP_SECONDS = 10;
 const PORT = 3700 + Math.floor(Math.random() * 90);
@@ -53,7 +58,7 @@ interface Service {
 interface Window {
   rps: number;
   p99: number;
-  cpuUsPerRead: number;
+  cpuUsPerRequest: number;
 }
 
 let hireSeq = 0;
@@ -75,6 +80,8 @@ function statusReads(port: number, seconds: number): Promise<autocannon.Result> 
   });
 }
 
+const hireBody = () => JSON.stringify({ candidateRef: `PAIR-${++hireSeq}`, blockCode: 'PW', startDate: '2024-01-01', hoursPerWeek: 24, permanent: false });
+
 /** Hires at 100/s, or at full speed on the benchmark's connections. */
 function hires(port: number, seconds: number, fullSpeed = false): Promise<autocannon.Result> {
   return run({
@@ -88,25 +95,40 @@ function hires(port: number, seconds: number, fullSpeed = false): Promise<autoca
         setupRequest: (req) => ({
           ...req,
           path: `/v1/contracts/${randomContract()}/hires`,
-          body: JSON.stringify({ candidateRef: `PAIR-${++hireSeq}`, blockCode: 'PW', startDate: '2024-01-01', hoursPerWeek: 24, permanent: false }),
+          body: hireBody(),
         }),
       },
     ],
   });
 }
 
-/** The mode's load for `seconds`: status reads, and the hires with them unless the mode is `status`. */
-function load(s: Service, seconds: number): Promise<[autocannon.Result, autocannon.Result | undefined]> {
-  return Promise.all([statusReads(s.port, seconds), MODE === 'status' ? undefined : hires(s.port, seconds)]);
+/** Hires sent evenly at RATE a second (open loop: each latency counted from when the hire was due). */
+function evenHires(port: number, seconds: number): Promise<{ rps: number; p99: number; failed: number; total: number }> {
+  return openLoop(port, RATE, seconds, CONNECTIONS, headers, () => ({ method: 'POST', path: `/v1/contracts/${randomContract()}/hires`, body: hireBody() })).then((r) => ({
+    rps: r.rps,
+    p99: r.p99,
+    failed: r.non2xx + r.errors,
+    total: Math.round(r.rps * seconds),
+  }));
+}
+
+/** One window of the mode's load for `seconds`: its measured requests (the status reads, or the hires) and how many of all failed. */
+async function load(s: Service, seconds: number): Promise<{ rps: number; p99: number; failed: number; total: number }> {
+  if (MODE === 'hires') {
+    const r = await hires(s.port, seconds, true);
+    return { rps: r.requests.average, p99: r.latency.p99, failed: r.non2xx + r.errors, total: r.requests.total };
+  }
+  if (MODE === 'hires-even') return evenHires(s.port, seconds);
+  const [reads, writes] = await Promise.all([statusReads(s.port, seconds), MODE === 'status' ? undefined : hires(s.port, seconds)]);
+  return { rps: reads.requests.average, p99: reads.latency.p99, failed: reads.non2xx + reads.errors + (writes ? writes.non2xx + writes.errors : 0), total: reads.requests.total };
 }
 
 async function measure(s: Service): Promise<Window> {
   const before = cpuTicks(s.child);
-  const [reads, writes] = await load(s, WINDOW);
-  const failed = reads.non2xx + reads.errors + (writes ? writes.non2xx + writes.errors : 0);
-  if (failed > 0) throw new Error(`build ${s.name}: ${failed} requests failed in a window`);
+  const w = await load(s, WINDOW);
+  if (w.failed > 0) throw new Error(`build ${s.name}: ${w.failed} requests failed in a window`);
   // 100 clock ticks a second: a tick is 10,000 µs.
-  return { rps: reads.requests.average, p99: reads.latency.p99, cpuUsPerRead: ((cpuTicks(s.child) - before) * 10_000) / reads.requests.total };
+  return { rps: w.rps, p99: w.p99, cpuUsPerRequest: ((cpuTicks(s.child) - before) * 10_000) / w.total };
 }
 
 function start(name: 'A' | 'B', bundle: string, dir: string, port: number): Service {
@@ -134,7 +156,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(env['BENCH_DIR'] ?? os.tmpdir(), 'sroi-bench-pair-'));
   const services: Service[] = [];
   try {
-    log(`sroi-ledger status read, two builds side by side: ${CONTRACTS} contracts, ${EVENTS} events, ${MODE}, ${ROUNDS} windows of ${WINDOW} s on each, ${CONNECTIONS} connections, ${os.cpus().length} cores, Node ${process.version}`);
+    log(`sroi-ledger ${MODE.startsWith('hires') ? 'hires' : 'status read'}, two builds side by side: ${CONTRACTS} contracts, ${EVENTS} events, ${MODE}${MODE === 'hires-even' ? ` at ${RATE}/s` : ''}, ${ROUNDS} windows of ${WINDOW} s on each, ${CONNECTIONS} connections, ${os.cpus().length} cores, Node ${process.version}`);
     const seed = join(dir, 'seed');
     mkdirSync(seed);
     writeBenchTokens(seed);
@@ -150,7 +172,7 @@ async function main(): Promise<void> {
     for (const s of services) await load(s, WARM_UP_SECONDS);
 
     const windows: Record<'A' | 'B', Window[]> = { A: [], B: [] };
-    log('\n| window | build | reads/s | p99 ms | service CPU µs a read | settled in |\n|--:|:--|--:|--:|--:|--:|');
+    log('\n| window | build | requests/s | p99 ms | service CPU µs a request | settled in |\n|--:|:--|--:|--:|--:|--:|');
     for (let round = 0; round < ROUNDS; round++) {
       // A B, B A, A B...: neither build always goes first.
       for (const s of round % 2 === 0 ? services : [...services].reverse()) {
@@ -161,15 +183,15 @@ async function main(): Promise<void> {
         const settledIn = await waitSettled(s.child, 120_000);
         const w = await measure(s);
         windows[s.name].push(w);
-        log(`| ${round + 1} | ${s.name} | ${Math.round(w.rps)} | ${w.p99} | ${w.cpuUsPerRead.toFixed(0)} | ${settledIn.toFixed(1)} s |`);
+        log(`| ${round + 1} | ${s.name} | ${Math.round(w.rps)} | ${w.p99} | ${w.cpuUsPerRequest.toFixed(0)} | ${settledIn.toFixed(1)} s |`);
       }
     }
     const rate = (n: 'A' | 'B') => mean(windows[n].map((w) => w.rps));
-    const cpu = (n: 'A' | 'B') => mean(windows[n].map((w) => w.cpuUsPerRead));
+    const cpu = (n: 'A' | 'B') => mean(windows[n].map((w) => w.cpuUsPerRequest));
     const p99 = (n: 'A' | 'B') => mean(windows[n].map((w) => w.p99));
-    log(`\nA: ${Math.round(rate('A'))} reads/s, ${cpu('A').toFixed(1)} µs of CPU a read, p99 ${p99('A').toFixed(1)} ms (means of ${ROUNDS} windows)`);
-    log(`B: ${Math.round(rate('B'))} reads/s, ${cpu('B').toFixed(1)} µs of CPU a read, p99 ${p99('B').toFixed(1)} ms`);
-    log(`B against A: ${(rate('B') / rate('A')).toFixed(3)}× the reads a second, ${(cpu('B') / cpu('A')).toFixed(3)}× the CPU a read`);
+    log(`\nA: ${Math.round(rate('A'))} requests/s, ${cpu('A').toFixed(1)} µs of CPU a request, p99 ${p99('A').toFixed(1)} ms (means of ${ROUNDS} windows)`);
+    log(`B: ${Math.round(rate('B'))} requests/s, ${cpu('B').toFixed(1)} µs of CPU a request, p99 ${p99('B').toFixed(1)} ms`);
+    log(`B against A: ${(rate('B') / rate('A')).toFixed(3)}× the requests a second, ${(cpu('B') / cpu('A')).toFixed(3)}× the CPU a request, ${(p99('B') / p99('A')).toFixed(3)}× the p99`);
   } finally {
     for (const s of services) {
       s.child.kill('SIGTERM');
