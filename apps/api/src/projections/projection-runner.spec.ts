@@ -343,6 +343,38 @@ describe('ProjectionRunner', () => {
     expect((await fixture.readModels.summary('c-1', TODAY))?.revision).toBe(30);
   });
 
+  it('once live, applies a batch as soon as it holds batchSize events, and a slow trickle in one transaction after batchWindowMs', async () => {
+    await ledger.register('c-1');
+    fixture = readModelsIn(tmp.dir, store, { batchSize: 5, batchWindowMs: 1_000 });
+    const commits: bigint[] = [];
+    const save = fixture.database.saveCheckpoint.bind(fixture.database);
+    fixture.database.saveCheckpoint = (name, position) => {
+      if (name === 'contracts') commits.push(position);
+      save(name, position);
+    };
+    fixture.runner.start();
+    await caughtUp(fixture.runner, store);
+    await eventually(() => fixture?.runner.state === 'live');
+    commits.length = 0;
+
+    // A burst of 12: two full batches at once, the 2 left once the window of the 11th has passed.
+    const burst: bigint[] = [];
+    for (let i = 0; i < 12; i++) burst.push((await ledger.purchase('c-1', `burst-${i}`, 10_000 + i)).position);
+    await caughtUp(fixture.runner, store);
+    expect(commits).toEqual([burst[4], burst[9], burst[11]]);
+
+    // A trickle of 3, 50 ms apart: one transaction, not three.
+    commits.length = 0;
+    const trickle: bigint[] = [];
+    for (let i = 0; i < 3; i++) {
+      trickle.push((await ledger.purchase('c-1', `trickle-${i}`, 20_000 + i)).position);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await caughtUp(fixture.runner, store);
+    expect(commits).toEqual([trickle[2]]);
+    expect((await fixture.readModels.summary('c-1', TODAY))?.revision).toBe(15);
+  });
+
   it('stops visibly on a malformed contract event: applies what precedes it, reports it, never skips it', async () => {
     await ledger.register('c-1');
     await ledger.hire('c-1', 'p-1');

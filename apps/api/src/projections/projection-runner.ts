@@ -32,7 +32,12 @@ export interface RunnerLogger {
 }
 
 export interface ProjectionRunnerOptions {
-  /** Events per transaction at most, once caught up. Default 500. */
+  /**
+   * Once caught up, a batch is applied as soon as it holds this many events (or `batchWindowMs`
+   * after its first, whichever comes first). Default 80: what 20 ms gather at 2,000 hires a second
+   * (a hire and its public event), so that at high rates the event loop's stretches stay as short
+   * as they were with a window of 20 ms, while at low rates the window coalesces many commits.
+   */
   batchSize?: number;
   /**
    * Events per transaction at most while catching up. Default 5,000: events of many contracts
@@ -40,7 +45,12 @@ export interface ProjectionRunnerOptions {
    * of its events (measured: 100k events catch up 2-3x faster than with 500).
    */
   catchUpBatchSize?: number;
-  /** How long a batch waits for more events once it holds one, in ms. Default 20. */
+  /**
+   * How long a batch waits for more events once it holds one, in ms. Default 50: at 100 hires a
+   * second a batch then holds ~10 events instead of ~2, and the transactions' fixed cost (measured:
+   * 1.5-2 ms of the event loop a hire at that rate, against ~0.5 ms at full speed) is paid five
+   * times less often. Read models are that much later at most; the status read does not use them.
+   */
   batchWindowMs?: number;
   /** Without a new event for this long, the runner counts as caught up (ms). Default 250. */
   idleCaughtUpMs?: number;
@@ -73,8 +83,9 @@ class ApplyFailure extends Error {}
 
 /**
  * Feeds projections from the store's catch-up subscription to `$all` (never from in-process
- * publishing), in batches: up to `batchSize` events or `batchWindowMs`, whichever comes first,
- * applied in ONE SQLite transaction together with the checkpoint. A crash or a restart therefore
+ * publishing), in batches: up to `batchSize` events or `batchWindowMs`, whichever comes first
+ * (`catchUpBatchSize` while catching up), applied in ONE SQLite transaction together with the
+ * checkpoint. A crash or a restart therefore
  * resumes exactly after the last committed event, and a rebuild applies the same batches' effects.
  *
  * The subscription is not filtered: events of other streams (catalogues) are skipped by the
@@ -115,9 +126,9 @@ export class ProjectionRunner extends ProjectionProgress {
   ) {
     super();
     if (projections.length === 0) throw new Error('ProjectionRunner needs at least one projection');
-    this.batchSize = options.batchSize ?? 500;
+    this.batchSize = options.batchSize ?? 80;
     this.catchUpBatchSize = options.catchUpBatchSize ?? Math.max(this.batchSize, 5_000);
-    this.batchWindowMs = options.batchWindowMs ?? 20;
+    this.batchWindowMs = options.batchWindowMs ?? 50;
     this.idleCaughtUpMs = options.idleCaughtUpMs ?? 250;
     this.retryInitialMs = options.retryInitialMs ?? 100;
     this.retryMaxMs = options.retryMaxMs ?? 10_000;

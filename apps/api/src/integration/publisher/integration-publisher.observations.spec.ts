@@ -41,7 +41,7 @@ afterEach(async () => {
   tmp.remove();
 });
 
-function publisher(options: { cacheSize?: number; batchSize?: number; stateFold?: (state?: unknown) => StateFold; logger?: PublisherLogger } = {}): { publisher: IntegrationPublisher; checkpoint: PublisherCheckpoint } {
+function publisher(options: { cacheSize?: number; batchSize?: number; catchUpBatchSize?: number; stateFold?: (state?: unknown) => StateFold; logger?: PublisherLogger } = {}): { publisher: IntegrationPublisher; checkpoint: PublisherCheckpoint } {
   const checkpoint = new PublisherCheckpoint(join(tmp.dir, INTEGRATION_FILE));
   const p = new IntegrationPublisher(store, checkpoint, integrationMapper as PublicEventMapper<unknown>, { batchWindowMs: 2, retryInitialMs: 10, ...options });
   running.push({
@@ -175,7 +175,7 @@ describe('IntegrationPublisher: status observations', () => {
     for (const id of ['a', 'b', 'c']) await ledger.purchase(id, 'k-1', 6_000_000, addDays(base, 12));
     for (const id of ['a', 'b', 'c']) await observe(id, addDays(base, 20), 'met', 0n);
     await ledger.execute('a', { type: 'CloseContract', data: { reason: 'klaar' } } as ContractCommand);
-    const { publisher: p } = publisher({ cacheSize: 1, batchSize: 3, stateFold });
+    const { publisher: p } = publisher({ cacheSize: 1, batchSize: 3, catchUpBatchSize: 3, stateFold });
     p.start();
     await published(p);
     const actual = await actualByStream();

@@ -27,7 +27,7 @@ afterEach(async () => {
   tmp.remove();
 });
 
-function publisher(options: { cacheSize?: number; batchSize?: number; mapper?: PublicEventMapper<unknown> } = {}): { publisher: IntegrationPublisher; checkpoint: PublisherCheckpoint } {
+function publisher(options: { cacheSize?: number; batchSize?: number; catchUpBatchSize?: number; mapper?: PublicEventMapper<unknown> } = {}): { publisher: IntegrationPublisher; checkpoint: PublisherCheckpoint } {
   const checkpoint = new PublisherCheckpoint(join(tmp.dir, INTEGRATION_FILE));
   const p = new IntegrationPublisher(store, checkpoint, options.mapper ?? (testMapper as PublicEventMapper<unknown>), { batchWindowMs: 2, retryInitialMs: 10, ...options });
   running.push({
@@ -120,6 +120,35 @@ describe('IntegrationPublisher', () => {
     expect(await actualByStream()).toEqual(await expectedByStream());
   });
 
+  it('once live, coalesces a slow trickle into one append, and starts a round at once when it holds batchSize events', async () => {
+    await ledger.register('c-1');
+    const { publisher: p } = publisher({ batchSize: 3, batchWindowMs: 1_000 });
+    // per append to an integration stream: how many contract events its public events derive from
+    const appends: number[] = [];
+    const append = store.appendToStream.bind(store);
+    store.appendToStream = (stream, events, options) => {
+      if (stream.startsWith(INTEGRATION_STREAM_PREFIX)) appends.push(new Set(events.map((e) => e.metadata?.['sourcePosition'])).size);
+      return append(stream, events, options);
+    };
+    p.start();
+    await published(p);
+    appends.length = 0;
+
+    // Two purchases 50 ms apart: one round once the first one's window has passed, one append.
+    for (let i = 0; i < 2; i++) {
+      await ledger.purchase('c-1', `trickle-${i}`, 10_000);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await published(p);
+    expect(appends).toEqual([2]);
+
+    // A burst of four: a full round of three at once, then the fourth in a round of its own.
+    for (let i = 0; i < 4; i++) await ledger.purchase('c-1', `burst-${i}`, 10_000);
+    await published(p);
+    expect(appends).toEqual([2, 3, 1]);
+    expect(await actualByStream()).toEqual(await expectedByStream());
+  });
+
   it('after a crash between its appends and its checkpoint, publishes nothing twice and loses nothing', async () => {
     await seedPortfolio(ledger);
     const first = publisher();
@@ -142,7 +171,7 @@ describe('IntegrationPublisher', () => {
     // Interleaved contracts and a cache of one: nearly every event misses.
     for (const id of ['a', 'b', 'c']) await ledger.register(id, { municipality: id === 'b' ? 'Amersfoort' : 'Utrecht' });
     for (let i = 0; i < 5; i++) for (const id of ['a', 'b', 'c']) await ledger.purchase(id, `k-${i}`, 1_000 + i);
-    const { publisher: p } = publisher({ cacheSize: 1, batchSize: 4 });
+    const { publisher: p } = publisher({ cacheSize: 1, batchSize: 4, catchUpBatchSize: 4 });
     p.start();
     await published(p);
     const expected = await expectedByStream();
