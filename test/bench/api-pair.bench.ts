@@ -21,6 +21,9 @@
  *                 hires (recording hires, 50 connections as fast as they go), hires-even (hires sent evenly at
  *                 PAIR_RATE a second by the open-loop client: its p99 is the figure to compare)
  *   PAIR_RATE     hires a second in the hires-even mode (default 1,000)
+ *   PAIR_A_FLAGS, PAIR_B_FLAGS
+ *                 node options given to that build after `npm start`'s (a later V8 flag wins), to judge a
+ *                 runtime setting with one bundle: PAIR_B=/tmp/service-a.js PAIR_B_FLAGS=--max-semi-space-size=32
  *   PAIR_SPELL    seconds of that spell of hires (default 5)
  *   PAIR_ROUNDS   windows on each build (default 6)
  *   PAIR_WINDOW   seconds a window (default 5)
@@ -132,7 +135,8 @@ async function measure(s: Service): Promise<Window> {
 }
 
 function start(name: 'A' | 'B', bundle: string, dir: string, port: number): Service {
-  const child = spawn(process.execPath, [...startNodeOptions(), bundle], {
+  const flags = (env[`PAIR_${name}_FLAGS`] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...startNodeOptions(), ...flags, bundle], {
     cwd: root,
     env: { ...env, SROI_DATA_DIR: dir, PORT: String(port), SROI_DEMO: 'off', HOST: '127.0.0.1', NO_COLOR: '1' },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -156,6 +160,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(env['BENCH_DIR'] ?? os.tmpdir(), 'sroi-bench-pair-'));
   const services: Service[] = [];
   try {
+    for (const name of ['A', 'B'] as const) if (env[`PAIR_${name}_FLAGS`]) log(`${name} runs with ${env[`PAIR_${name}_FLAGS`]}`);
     log(`sroi-ledger ${MODE.startsWith('hires') ? 'hires' : 'status read'}, two builds side by side: ${CONTRACTS} contracts, ${EVENTS} events, ${MODE}${MODE === 'hires-even' ? ` at ${RATE}/s` : ''}, ${ROUNDS} windows of ${WINDOW} s on each, ${CONNECTIONS} connections, ${os.cpus().length} cores, Node ${process.version}`);
     const seed = join(dir, 'seed');
     mkdirSync(seed);
