@@ -85,8 +85,8 @@ class ApplyFailure extends Error {}
  * Feeds projections from the store's catch-up subscription to `$all` (never from in-process
  * publishing), in batches: up to `batchSize` events or `batchWindowMs`, whichever comes first
  * (`catchUpBatchSize` while catching up), applied in ONE SQLite transaction together with the
- * checkpoint. A crash or a restart therefore
- * resumes exactly after the last committed event, and a rebuild applies the same batches' effects.
+ * checkpoint. A crash or a restart therefore resumes exactly after the last committed event, and a
+ * rebuild applies the same batches' effects.
  *
  * The subscription is not filtered: events of other streams (catalogues) are skipped by the
  * projection but advance the checkpoint, so `lastAppliedPosition()` is the position up to which
