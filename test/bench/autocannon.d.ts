@@ -29,6 +29,8 @@ declare module 'autocannon' {
       errors: number;
       requests: { total: number; average: number };
       latency: Histogram;
+      /** answers by status code */
+      statusCodeStats: Record<string, { count: number } | undefined>;
     }
   }
   function autocannon(options: autocannon.Options, callback: (error: Error | null, result: autocannon.Result) => void): void;
