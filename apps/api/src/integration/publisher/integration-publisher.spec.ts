@@ -27,7 +27,7 @@ afterEach(async () => {
   tmp.remove();
 });
 
-function publisher(options: { cacheSize?: number; batchSize?: number; catchUpBatchSize?: number; mapper?: PublicEventMapper<unknown> } = {}): { publisher: IntegrationPublisher; checkpoint: PublisherCheckpoint } {
+function publisher(options: { cacheSize?: number; batchSize?: number; catchUpBatchSize?: number; batchWindowMs?: number; mapper?: PublicEventMapper<unknown> } = {}): { publisher: IntegrationPublisher; checkpoint: PublisherCheckpoint } {
   const checkpoint = new PublisherCheckpoint(join(tmp.dir, INTEGRATION_FILE));
   const p = new IntegrationPublisher(store, checkpoint, options.mapper ?? (testMapper as PublicEventMapper<unknown>), { batchWindowMs: 2, retryInitialMs: 10, ...options });
   running.push({
