@@ -37,6 +37,17 @@ async function allEvents(s: EventStore = store): Promise<RecordedEvent[]> {
   return out;
 }
 
+/** The checkpoint of each transaction the fixture's runner commits, in order. */
+function recordCommits(f: ReadModelsFixture): bigint[] {
+  const commits: bigint[] = [];
+  const save = f.database.saveCheckpoint.bind(f.database);
+  f.database.saveCheckpoint = (name, position) => {
+    if (name === 'contracts') commits.push(position);
+    save(name, position);
+  };
+  return commits;
+}
+
 describe('ProjectionRunner', () => {
   it('keeps a row per contract with the figures the domain folds from its stream, and checkpoints the last event of $all', async () => {
     await seedPortfolio(ledger);
@@ -331,12 +342,7 @@ describe('ProjectionRunner', () => {
     await ledger.register('c-1');
     for (let i = 0; i < 30; i++) await ledger.purchase('c-1', `k-${i}`, 10_000 + i);
     fixture = readModelsIn(tmp.dir, store, { batchSize: 7, catchUpBatchSize: 7 });
-    const commits: bigint[] = [];
-    const save = fixture.database.saveCheckpoint.bind(fixture.database);
-    fixture.database.saveCheckpoint = (name, position) => {
-      if (name === 'contracts') commits.push(position);
-      save(name, position);
-    };
+    const commits = recordCommits(fixture);
     fixture.runner.start();
     await caughtUp(fixture.runner, store);
     expect(commits.length).toBe(Math.ceil(31 / 7));
@@ -346,12 +352,7 @@ describe('ProjectionRunner', () => {
   it('once live, applies a batch as soon as it holds batchSize events, and a slow trickle in one transaction after batchWindowMs', async () => {
     await ledger.register('c-1');
     fixture = readModelsIn(tmp.dir, store, { batchSize: 5, batchWindowMs: 1_000 });
-    const commits: bigint[] = [];
-    const save = fixture.database.saveCheckpoint.bind(fixture.database);
-    fixture.database.saveCheckpoint = (name, position) => {
-      if (name === 'contracts') commits.push(position);
-      save(name, position);
-    };
+    const commits = recordCommits(fixture);
     fixture.runner.start();
     await caughtUp(fixture.runner, store);
     await eventually(() => fixture?.runner.state === 'live');
