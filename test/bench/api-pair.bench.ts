@@ -1,9 +1,9 @@
 /**
- * Two builds of the service side by side, to judge a change to the status read or the hires: each on its own
- * copy of one preloaded store, both started and settled, then the mode's load sent to one build and
- * then the other in short windows ordered A B B A A B…, so that the machine's slow and fast spells
- * (minutes long on the development VM, up to 2× apart) fall on both alike. One build after the
- * other, minutes apart, the same comparison swung by ±40 %. Not part of `npm test`.
+ * Two builds of the service side by side, to judge a change to the status read or the hires: each
+ * on its own copy of one preloaded store, both started and settled, then the mode's load sent to
+ * one build and then the other in short windows ordered A B B A A B…, so that the machine's slow
+ * and fast spells (minutes long on the development VM, up to 2× apart) fall on both alike. One
+ * build after the other, minutes apart, the same comparison swung by ±40 %. Not part of `npm test`.
  *
  *   npm run build && cp dist/apps/api/main.js /tmp/service-a.js    # the build to compare against
  *   # ...change the code...
