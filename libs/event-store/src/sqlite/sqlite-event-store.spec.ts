@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import {
   DuplicateEventIdError,
   EventStoreUnavailableError,
@@ -185,6 +186,46 @@ describe('SQLite engine', () => {
     await Promise.all([first.return?.(), second.return?.()]);
     await store.close();
   });
+
+  it("wakes a subscription at once on a commit of another thread's store on the same file (no poll)", async () => {
+    // A poll interval far beyond the test's patience: only the commit signal can deliver in time.
+    const store = new SqliteEventStore({ path: file, pollIntervalMs: 600_000 });
+    await store.appendToStream('this-thread', [{ type: 'Mine', data: {} }]);
+    const received: string[] = [];
+    const subscription = store.subscribeToAll();
+    const consumed = (async () => {
+      for await (const e of subscription) {
+        received.push(e.type);
+        if (e.type === 'Theirs') return;
+      }
+    })();
+    while (received.length < 1) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50)); // the subscription is now waiting for a commit
+    const code = `
+      const { workerData, parentPort } = require('node:worker_threads');
+      const { SqliteEventStore } = require(workerData.source);
+      const store = new SqliteEventStore({ path: workerData.file });
+      store.appendToStream('other-thread', [{ type: 'Theirs', data: {} }]).then(() => store.close()).then(() => parentPort.postMessage('appended'));
+    `;
+    const worker = new Worker(code, {
+      eval: true,
+      workerData: { source: join(__dirname, 'sqlite-event-store.ts'), file },
+      execArgv: ['-r', '@swc-node/register'],
+      env: { ...process.env, SWC_NODE_PROJECT: join(__dirname, '../../../../tsconfig.base.json') },
+    });
+    const appended = new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await appended;
+    const deadline = Date.now() + 5_000;
+    while (received.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await worker.terminate();
+    await subscription.stop();
+    await consumed;
+    expect(received).toEqual(['Mine', 'Theirs']);
+    await store.close();
+  }, 30_000);
 
   it('hands out no page read before another process committed: its subscription sees that commit', async () => {
     const store = new SqliteEventStore({ path: file, pollIntervalMs: 10 });

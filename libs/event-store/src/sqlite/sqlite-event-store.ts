@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BroadcastChannel } from 'node:worker_threads';
 import {
   DuplicateEventIdError,
   EventStoreUnavailableError,
@@ -105,15 +106,35 @@ interface PendingAppend {
 }
 
 /**
- * Commits of this process wake its subscriptions at once; commits of other processes are found
- * by polling. One emitter per database file, shared by every store instance of the process.
+ * Commits wake the subscriptions on the same file at once, in every thread of the process (the
+ * service's publisher runs in a worker thread of its own); commits of other processes are found
+ * by polling. One signal per database file and thread, shared by every store instance there; the
+ * threads tell each other through a BroadcastChannel named after the file.
  */
-const commitSignals = new Map<string, EventEmitter>();
-function commitSignalFor(file: string): EventEmitter {
+class CommitSignal extends EventEmitter {
+  private readonly channel: BroadcastChannel;
+
+  constructor(file: string) {
+    super();
+    this.setMaxListeners(0);
+    this.channel = new BroadcastChannel(`sroi-event-store-commits:${file}`);
+    this.channel.onmessage = () => this.emit('commit');
+    // Listening never keeps a thread alive: the subscriptions' own timers do that.
+    this.channel.unref();
+  }
+
+  /** A commit of this thread: wakes its subscriptions, and tells the other threads. */
+  committed(): void {
+    this.emit('commit');
+    this.channel.postMessage(0);
+  }
+}
+
+const commitSignals = new Map<string, CommitSignal>();
+function commitSignalFor(file: string): CommitSignal {
   let signal = commitSignals.get(file);
   if (!signal) {
-    signal = new EventEmitter();
-    signal.setMaxListeners(0);
+    signal = new CommitSignal(file);
     commitSignals.set(file, signal);
   }
   return signal;
@@ -135,7 +156,7 @@ export class SqliteEventStore implements EventStore {
   private readonly lockWaitMs: number;
   private readonly pollIntervalMs: number;
   private readonly pageSize: number;
-  private readonly commitSignal: EventEmitter;
+  private readonly commitSignal: CommitSignal;
   private readonly subscriptions = new Set<AllSubscription>();
   private closed = false;
 
@@ -249,7 +270,7 @@ export class SqliteEventStore implements EventStore {
     this.queue = [];
     try {
       const outcomes = await this.commit(batch.map((item) => item.append));
-      this.commitSignal.emit('commit');
+      this.commitSignal.committed();
       batch.forEach((item, i) => settle(item, outcomes[i]));
     } catch (error) {
       for (const item of batch) item.reject(error);
