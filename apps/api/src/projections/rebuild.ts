@@ -13,6 +13,7 @@ import { ContractProjection, newRow, ROW_EVENT_TYPES } from './contract-projecti
 import { ContractTables, type NewContractRow } from './contract-tables';
 import { commitBatch } from './projection-runner';
 import { ReadModelDatabase } from './read-model-database';
+import { workerScript } from '../platform/worker-script';
 
 export interface RebuildOptions {
   /** Events per transaction when the log is read event by event (another engine than SQLite). Default 5,000. Memory grows with it. */
@@ -622,22 +623,18 @@ async function buildContractsPart(job: ContractsJob & { stop: SharedArrayBuffer 
 }
 
 /**
- * Runs {@link buildContractsPart} in a worker thread on this module (see the end of the file).
- * From TypeScript sources (the tests) the thread compiles them with @swc-node/register, as `npm
- * run` scripts do; built, it loads the rebuild's bundle (dist/apps/api/rebuild.js), also from the
+ * Runs {@link buildContractsPart} in a worker thread on this module (see the end of the file);
+ * built, the thread loads the rebuild's bundle (dist/apps/api/rebuild.js), also from the
  * service's (main.js), which would start a whole service in the thread. Stopped by `signal`, the
  * thread is asked to end after the statement it runs (never terminated: terminating a thread inside
  * a better-sqlite3 call can abort the whole process) and this rejects once it has.
  */
 async function buildContractsInWorker(job: ContractsJob, onBatch: (events: number, position: bigint) => void, signal: AbortSignal): Promise<void> {
-  const fromSource = __filename.endsWith('.ts');
-  const script = fromSource ? __filename : join(__dirname, 'rebuild.js');
+  const { script, options } = workerScript(__filename, __filename, 'rebuild.js');
   const stop = new SharedArrayBuffer(4);
   const worker = new Worker(script, {
     workerData: { [CONTRACTS_JOB]: { ...job, stop } },
-    // Not the process's V8 options (--max-semi-space-size...): a worker refuses them. Profiling passes on.
-    execArgv: fromSource ? ['-r', '@swc-node/register'] : process.execArgv.filter((a) => /^--(cpu-prof|heap-prof|enable-source-maps)/.test(a)),
-    env: fromSource ? { ...process.env, SWC_NODE_PROJECT: process.env['SWC_NODE_PROJECT'] ?? workspaceTsconfig() } : process.env,
+    ...options,
     resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 96 },
   });
   const exited = new Promise<void>((resolveExit) => worker.once('exit', () => resolveExit()));
@@ -670,15 +667,6 @@ function mergeContracts(database: ReadModelDatabase, part: string): void {
   } finally {
     database.db.exec('DETACH DATABASE part');
   }
-}
-
-/** tsconfig.base.json of the workspace this source file is in. */
-function workspaceTsconfig(): string {
-  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    const candidate = join(dir, 'tsconfig.base.json');
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error(`no tsconfig.base.json above ${__dirname}`);
 }
 
 /** How often the worker thread reports its progress (ms). */

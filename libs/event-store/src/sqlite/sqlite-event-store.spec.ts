@@ -9,7 +9,7 @@ import {
   EventStoreUnavailableError,
   SubscriptionDroppedError,
 } from '../errors';
-import type { RecordedEvent } from '../port';
+import type { AllSubscription, RecordedEvent } from '../port';
 import { describeEventStoreContract } from '../testing/event-store.contract';
 import { SCHEMA_VERSION, UnsupportedSchemaError } from './schema';
 import { SqliteEventStore } from './sqlite-event-store';
@@ -33,6 +33,18 @@ for (const appendThread of [true, false]) {
     },
     consecutivePositions: true,
   });
+}
+
+/** The types a subscription delivers, collected until one of type `last` (then `consumed` resolves). */
+function typesUntil(subscription: AllSubscription, last: string): { received: string[]; consumed: Promise<void> } {
+  const received: string[] = [];
+  const consumed = (async () => {
+    for await (const e of subscription) {
+      received.push(e.type);
+      if (e.type === last) return;
+    }
+  })();
+  return { received, consumed };
 }
 
 describe('SQLite engine', () => {
@@ -191,14 +203,8 @@ describe('SQLite engine', () => {
     // A poll interval far beyond the test's patience: only the commit signal can deliver in time.
     const store = new SqliteEventStore({ path: file, pollIntervalMs: 600_000 });
     await store.appendToStream('this-thread', [{ type: 'Mine', data: {} }]);
-    const received: string[] = [];
     const subscription = store.subscribeToAll();
-    const consumed = (async () => {
-      for await (const e of subscription) {
-        received.push(e.type);
-        if (e.type === 'Theirs') return;
-      }
-    })();
+    const { received, consumed } = typesUntil(subscription, 'Theirs');
     while (received.length < 1) await new Promise((r) => setTimeout(r, 10));
     await new Promise((r) => setTimeout(r, 50)); // the subscription is now waiting for a commit
     const code = `
@@ -230,14 +236,8 @@ describe('SQLite engine', () => {
   it('hands out no page read before another process committed: its subscription sees that commit', async () => {
     const store = new SqliteEventStore({ path: file, pollIntervalMs: 10 });
     await store.appendToStream('other-process', [{ type: 'Mine', data: {} }]);
-    const received: string[] = [];
     const subscription = store.subscribeToAll();
-    const consumed = (async () => {
-      for await (const e of subscription) {
-        received.push(e.type);
-        if (e.type === 'Theirs') return;
-      }
-    })();
+    const { received, consumed } = typesUntil(subscription, 'Theirs');
     await new Promise((r) => setTimeout(r, 50));
     expect(received).toEqual(['Mine']);
     // A commit no signal announces: another process's connection writes the row itself.
