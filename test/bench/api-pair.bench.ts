@@ -5,15 +5,16 @@
  * and fast spells (minutes long on the development VM, up to 2× apart) fall on both alike. One
  * build after the other, minutes apart, the same comparison swung by ±40 %. Not part of `npm test`.
  *
- *   npm run build && cp dist/apps/api/main.js /tmp/service-a.js    # the build to compare against
+ *   npm run build && cp -r dist/apps/api /tmp/service-a           # the build to compare against
  *   # ...change the code...
- *   PAIR_A=/tmp/service-a.js npm run bench:api-pair                # B: this checkout, built here
+ *   PAIR_A=/tmp/service-a/main.js npm run bench:api-pair          # B: this checkout, built here
  *
  * Prints each window (requests a second, p99, the service's CPU a request from /proc) and, for B
  * against A, the ratio of the mean rates and of the mean CPU a request.
  *
  * Environment:
- *   PAIR_A        a built service bundle (dist/apps/api/main.js of the build to compare against); required
+ *   PAIR_A        a built service bundle (dist/apps/api/main.js of the build to compare against); required.
+ *                 The .js files beside it go with it (the publisher's thread runs publisher.js from there)
  *   PAIR_B        another bundle instead of this checkout's build (made by the benchmark otherwise)
  *   PAIR_MODE     status (default), status-writes (100 hires/s written meanwhile), status-asof (?asOf=, with the writes),
  *                 status-after-hires (as status-writes, each window after a spell of hires at full speed and the
@@ -23,7 +24,10 @@
  *   PAIR_RATE     hires a second in the hires-even mode (default 1,000)
  *   PAIR_A_FLAGS, PAIR_B_FLAGS
  *                 node options given to that build after `npm start`'s (a later V8 flag wins), to judge a
- *                 runtime setting with one bundle: PAIR_B=/tmp/service-a.js PAIR_B_FLAGS=--max-semi-space-size=32
+ *                 runtime setting with one bundle: PAIR_B=/tmp/service-a/main.js PAIR_B_FLAGS=--max-semi-space-size=32
+ *   PAIR_A_ENV, PAIR_B_ENV
+ *                 settings of the service given to that build, as NAME=value separated by spaces:
+ *                 PAIR_B=/tmp/service-a/main.js PAIR_B_ENV=SROI_PUBLISHER_THREAD=off
  *   PAIR_SPELL    seconds of that spell of hires (default 5)
  *   PAIR_ROUNDS   windows on each build (default 6)
  *   PAIR_WINDOW   seconds a window (default 5)
@@ -31,9 +35,9 @@
  */
 import autocannon from 'autocannon';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { openLoop } from './open-loop';
 import { BENCH_TOKEN, benchContractId, cpuTicks, preloadContracts, root, startNodeOptions, waitReady, waitSettled, writeBenchTokens } from './api-bench-support';
 
@@ -156,12 +160,21 @@ async function measure(s: Service): Promise<Window> {
 
 function start(name: 'A' | 'B', bundle: string, dir: string, port: number): Service {
   const flags = (env[`PAIR_${name}_FLAGS`] ?? '').split(' ').filter(Boolean);
+  const settings = Object.fromEntries((env[`PAIR_${name}_ENV`] ?? '').split(' ').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
   const child = spawn(process.execPath, [...startNodeOptions(), ...flags, bundle], {
     cwd: root,
-    env: { ...env, SROI_DATA_DIR: dir, PORT: String(port), SROI_DEMO: 'off', HOST: '127.0.0.1', NO_COLOR: '1' },
+    env: { ...env, ...settings, SROI_DATA_DIR: dir, PORT: String(port), SROI_DEMO: 'off', HOST: '127.0.0.1', NO_COLOR: '1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return { name, port, child };
+}
+
+/** Copies a bundle and the .js files beside it (its threads' bundles) into `folder`; the copy's path. */
+function copyBundle(bundle: string, folder: string): string {
+  rmSync(folder, { recursive: true, force: true });
+  mkdirSync(folder, { recursive: true });
+  for (const file of readdirSync(dirname(bundle))) if (file.endsWith('.js')) copyFileSync(join(dirname(bundle), file), join(folder, file));
+  return join(folder, basename(bundle));
 }
 
 const mean = (xs: number[]) => xs.reduce((sum, x) => sum + x, 0) / xs.length;
@@ -172,11 +185,9 @@ async function main(): Promise<void> {
   if (!MODES.includes(MODE)) throw new Error(`PAIR_MODE must be one of ${MODES.join(', ')}, not ${MODE}`);
   const givenB = env['PAIR_B'];
   if (!givenB && spawnSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' }).status !== 0) throw new Error('npm run build failed');
-  // Beside the build's own bundle, so that both resolve the checkout's node_modules alike.
+  // In folders beside the build's own bundle, so that both resolve the checkout's node_modules alike.
   const dist = join(root, 'dist/apps/api');
-  const bundles = { A: join(dist, 'main.pair-a.js'), B: join(dist, 'main.pair-b.js') };
-  copyFileSync(resolve(givenA), bundles.A);
-  copyFileSync(givenB ? resolve(givenB) : join(dist, 'main.js'), bundles.B);
+  const bundles = { A: copyBundle(resolve(givenA), join(dist, 'pair-a')), B: copyBundle(givenB ? resolve(givenB) : join(dist, 'main.js'), join(dist, 'pair-b')) };
   const dir = mkdtempSync(join(env['BENCH_DIR'] ?? os.tmpdir(), 'sroi-bench-pair-'));
   const services: Service[] = [];
   try {
