@@ -1,4 +1,4 @@
-// Builds the service into dist/apps/api/main.js and the rebuild tool into rebuild.js: ts-loader (keeps decorator metadata, unlike
+// Builds the service into dist/apps/api/main.js (with its publisher thread, publisher.js) and the rebuild tool into rebuild.js: ts-loader (keeps decorator metadata, unlike
 // esbuild), the @sroi/* libraries bundled from source, every package of node_modules left to
 // require() at run time (Node >= 20.19 loads the ESM-only NestJS 12 packages that way).
 const fs = require('node:fs');
@@ -23,8 +23,12 @@ module.exports = {
   mode: 'production',
   target: 'node20',
   context: root,
-  // rebuild.js: `npm run rebuild`.
-  entry: { main: path.join(__dirname, 'src/main.ts'), rebuild: path.join(__dirname, 'src/projections/rebuild.main.ts') },
+  // rebuild.js: `npm run rebuild`; publisher.js: the integration publisher's worker thread.
+  entry: {
+    main: path.join(__dirname, 'src/main.ts'),
+    rebuild: path.join(__dirname, 'src/projections/rebuild.main.ts'),
+    publisher: path.join(__dirname, 'src/integration/publisher/publisher-thread.main.ts'),
+  },
   output: { path: path.join(root, 'dist/apps/api'), filename: '[name].js', clean: true },
   devtool: 'source-map',
   externalsPresets: { node: true },

@@ -47,8 +47,9 @@ export function writeTokens(dir: string): string {
   return file;
 }
 
-export function testConfig(dir: string, demo = false): ApiConfig {
-  return new ApiConfig(dir, 0, { engine: 'sqlite', path: join(dir, 'events.sqlite'), synchronous: 'OFF' }, join(dir, 'tokens.json'), demo);
+/** The service's settings on `dir`; the integration publisher runs on the event loop unless `publisherThread`. */
+export function testConfig(dir: string, demo = false, publisherThread = false): ApiConfig {
+  return new ApiConfig(dir, 0, { engine: 'sqlite', path: join(dir, 'events.sqlite'), synchronous: 'OFF' }, join(dir, 'tokens.json'), demo, publisherThread);
 }
 
 export async function startApp(dir: string, demo = false): Promise<NestFastifyApplication> {

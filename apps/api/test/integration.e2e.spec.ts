@@ -54,7 +54,11 @@ async function until(what: string, condition: () => boolean | Promise<boolean>, 
 
 const ENV = { SROI_WEBHOOKS_ALLOW_LOOPBACK: 'on', SROI_WEBHOOKS_RETRY_INITIAL_MS: '20', SROI_WEBHOOKS_RETRY_MAX_MS: '100', SROI_FEED_HEARTBEAT_MS: '1000' };
 
-describe('integrators: public events over SSE and signed webhooks, end to end', () => {
+// The publisher on the event loop (the default) and in a worker thread of its own (SROI_PUBLISHER_THREAD=on).
+describe.each([
+  { where: 'in a worker thread', publisherThread: true },
+  { where: 'on the event loop', publisherThread: false },
+])('integrators: public events over SSE and signed webhooks, end to end (the publisher $where)', ({ publisherThread }) => {
   let dir: string;
   let app: NestFastifyApplication | undefined;
   let base: string;
@@ -67,7 +71,7 @@ describe('integrators: public events over SSE and signed webhooks, end to end', 
   const validators = new Map<string, ReturnType<typeof ajv.compile>>();
 
   async function start(): Promise<void> {
-    app = await createApp(testConfig(dir), { logger: false });
+    app = await createApp(testConfig(dir, false, publisherThread), { logger: false });
     await app.listen(0, '127.0.0.1');
     const address = app.getHttpServer().address() as { port: number };
     base = `http://127.0.0.1:${address.port}`;
@@ -242,7 +246,8 @@ describe('integrators: public events over SSE and signed webhooks, end to end', 
     expect(atHead.received.every((r) => BigInt(r.id) > head)).toBe(true);
   });
 
-  it('publishes, while sharing the write side\'s folded states, exactly what the pure mapper makes of the log', async () => {
+  // On the event loop it shares the write side's folded states; in its thread it folds its own.
+  it('publishes exactly what the pure mapper makes of the log', async () => {
     const id = ((await http.post('/v1/contracts', contractBody(), TOKENS.advisor).expect(201)).body as { contractId: string }).contractId;
     const placements: string[] = [];
     for (const ref of ['CAND-1', 'CAND-2', 'CAND-3']) {

@@ -14,6 +14,11 @@ export class ApiConfig {
     readonly tokensFile: string,
     /** Whether the demo data set is loaded into an empty store. */
     readonly demo: boolean,
+    /**
+     * Whether the integration publisher runs in a worker thread of its own (SROI_PUBLISHER_THREAD,
+     * off unless set on) rather than on the event loop that answers the requests.
+     */
+    readonly publisherThread = false,
   ) {}
 
   /** Every problem with the settings is an OperatorError naming the variable. */
@@ -33,12 +38,14 @@ export class ApiConfig {
     if (!/^\d{1,5}$/.test(portText) || port > 65535) throw new Error(`PORT must be a port number (0 to 65535), not '${portText}'`);
     // Demo contracts are events for good: a value the service does not know is refused, not taken as on.
     const demo = parseFlag('SROI_DEMO', env['SROI_DEMO'], true);
+    const publisherThread = parseFlag('SROI_PUBLISHER_THREAD', env['SROI_PUBLISHER_THREAD'], false);
     return new ApiConfig(
       dataDir,
       port,
       eventStoreConfigFromEnv({ ...env, SROI_DATA_DIR: dataDir }),
       resolve(env['SROI_TOKENS_FILE']?.trim() || join(dataDir, 'tokens.json')),
       demo,
+      publisherThread,
     );
   }
 

@@ -4,7 +4,7 @@ import type { EventStore } from '@sroi/event-store';
 import { Public } from '../auth/auth.decorators';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { ProblemException } from '../platform/problem';
-import { IntegrationPublisher } from '../integration/publisher/integration-publisher';
+import { PublisherHandle, reportOf } from '../integration/publisher/publisher-handle';
 import { ProjectionHealth } from '../projections/projection-health';
 
 const READY_TIMEOUT_MS = 2000;
@@ -27,20 +27,14 @@ export class HealthController {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly projections: ProjectionHealth,
-    @Optional() private readonly publisher?: IntegrationPublisher,
+    @Optional() private readonly publisher?: PublisherHandle,
   ) {}
 
   /** The integration publisher runs in the background: reported, not waited for. */
   private integration(): unknown {
     if (!this.publisher) return undefined;
-    const position = this.publisher.lastPublishedPosition();
-    return {
-      state: this.publisher.state,
-      caughtUp: this.publisher.isCaughtUp(),
-      lastPublishedPosition: position === null ? null : String(position),
-      publishedEvents: this.publisher.publishedEvents,
-      lastError: this.publisher.lastError,
-    };
+    const { state, caughtUp, lastPublishedPosition, publishedEvents, lastError } = reportOf(this.publisher);
+    return { state, caughtUp, lastPublishedPosition, publishedEvents, lastError };
   }
 
   /** Liveness: the process answers and the projections have not stopped on an error. */

@@ -15,6 +15,8 @@ import { IntegrationSchemasController } from './integration-schemas.controller';
 import { ObligationMonitor, ObligationMonitorOptions } from './obligation-monitor/obligation-monitor';
 import { IntegrationPublisher, type PublicEventMapper } from './publisher/integration-publisher';
 import { INTEGRATION_FILE, PublisherCheckpoint } from './publisher/publisher-checkpoint';
+import { PublisherHandle } from './publisher/publisher-handle';
+import { PublisherThread } from './publisher/publisher-thread';
 import { WebhookOptions } from './webhooks/webhook-options';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
@@ -31,11 +33,14 @@ const logger = new Logger('Integration');
 @Module({
   controllers: [IntegrationSchemasController],
   providers: [
-    { provide: PublisherCheckpoint, inject: [ApiConfig], useFactory: (config: ApiConfig) => new PublisherCheckpoint(config.file(INTEGRATION_FILE)) },
+    // The publisher's checkpoint, when the publisher runs on the event loop (its thread opens its own).
+    { provide: PublisherCheckpoint, inject: [ApiConfig], useFactory: (config: ApiConfig) => (config.publisherThread ? null : new PublisherCheckpoint(config.file(INTEGRATION_FILE))) },
     {
-      provide: IntegrationPublisher,
-      inject: [EVENT_STORE, PublisherCheckpoint, ContractRepository],
-      useFactory: (store: EventStore, checkpoint: PublisherCheckpoint, repository: ContractRepository) => {
+      provide: PublisherHandle,
+      inject: [ApiConfig, EVENT_STORE, PublisherCheckpoint, ContractRepository],
+      useFactory: (config: ApiConfig, store: EventStore, checkpoint: PublisherCheckpoint | null, repository: ContractRepository): PublisherHandle => {
+        if (!checkpoint) return new PublisherThread({ eventStore: config.eventStore, checkpointFile: config.file(INTEGRATION_FILE) }, logger);
+        // On the event loop it shares the write side's folded states instead of folding its own.
         const folded = (contractId: string) => repository.peekState(contractId);
         return new IntegrationPublisher(store, checkpoint, sharingIntegrationMapper(folded) as PublicEventMapper<unknown>, { logger, stateFold: integrationStateFold(folded) });
       },
@@ -50,7 +55,7 @@ const logger = new Logger('Integration');
       },
     },
   ],
-  exports: [IntegrationPublisher],
+  exports: [PublisherHandle],
 })
 export class IntegrationModule implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   /** The feed's and the webhooks' settings are read from `env` when the app is created (SROI_FEED_*, SROI_WEBHOOKS_*). */
@@ -63,8 +68,8 @@ export class IntegrationModule implements OnApplicationBootstrap, BeforeApplicat
   }
 
   constructor(
-    @Inject(IntegrationPublisher) private readonly publisher: IntegrationPublisher,
-    @Inject(PublisherCheckpoint) private readonly checkpoint: PublisherCheckpoint,
+    @Inject(PublisherHandle) private readonly publisher: PublisherHandle,
+    @Inject(PublisherCheckpoint) private readonly checkpoint: PublisherCheckpoint | null,
     @Inject(ObligationMonitor) private readonly monitor: ObligationMonitor,
     @Optional() @Inject(StartupWork) startupWork: StartupWork | null,
   ) {
@@ -84,6 +89,6 @@ export class IntegrationModule implements OnApplicationBootstrap, BeforeApplicat
   async onApplicationShutdown(): Promise<void> {
     await this.monitor.stop();
     await this.publisher.stop();
-    this.checkpoint.close();
+    this.checkpoint?.close();
   }
 }

@@ -91,21 +91,30 @@ export class HeapCompaction implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private compact(): void {
-    const collect = this.collect as () => void;
-    const before = process.memoryUsage();
-    const started = performance.now();
-    setFlagsFromString('--compact-on-every-full-gc');
-    try {
-      collect();
-    } finally {
-      setFlagsFromString('--no-compact-on-every-full-gc');
-    }
-    const after = process.memoryUsage();
+    const report = compactHeap(this.collect as () => void);
     this.compacted = true;
-    const mb = (bytes: number): number => Math.round(bytes / 1_048_576);
-    this.logger.log(
-      `start-up work done: compacted the heap in ${Math.round(performance.now() - started)} ms ` +
-        `(used ${mb(before.heapUsed)} -> ${mb(after.heapUsed)} MB of ${mb(before.heapTotal)} -> ${mb(after.heapTotal)} MB, RSS ${mb(before.rss)} -> ${mb(after.rss)} MB)`,
-    );
+    this.logger.log(`start-up work done: ${report}`);
   }
+}
+
+/**
+ * One full collection by `collect` (`globalThis.gc`) that evacuates every page; says what it
+ * freed. `--compact-on-every-full-gc` is set for that one collection only (V8 reads it at each full
+ * collection; the flag is the process's, so a full collection of another thread meanwhile compacts too).
+ */
+export function compactHeap(collect: () => void): string {
+  const before = process.memoryUsage();
+  const started = performance.now();
+  setFlagsFromString('--compact-on-every-full-gc');
+  try {
+    collect();
+  } finally {
+    setFlagsFromString('--no-compact-on-every-full-gc');
+  }
+  const after = process.memoryUsage();
+  const mb = (bytes: number): number => Math.round(bytes / 1_048_576);
+  return (
+    `compacted the heap in ${Math.round(performance.now() - started)} ms ` +
+    `(used ${mb(before.heapUsed)} -> ${mb(after.heapUsed)} MB of ${mb(before.heapTotal)} -> ${mb(after.heapTotal)} MB, RSS ${mb(before.rss)} -> ${mb(after.rss)} MB)`
+  );
 }

@@ -6,6 +6,7 @@ import { CONTRACT_STREAM_PREFIX, OBLIGATION_STREAM_PREFIX, contractStream, oblig
 import { Lru } from '../../shared/lru';
 import { integrationStream, type IntegrationEventMetadata } from '../integration-streams';
 import type { PublisherCheckpoint } from './publisher-checkpoint';
+import type { PublisherHandle } from './publisher-handle';
 
 /** A status observation of an obligation stream (`obligation-<contractId>`), as the mapper reads it. */
 export interface ObservationEvent {
@@ -137,7 +138,7 @@ export class PublishFailure extends Error {
  * event when it is the state right before it; otherwise (a miss, or a state from beyond it after a
  * resubscription) it is rebuilt from both streams' events before the event's position.
  */
-export class IntegrationPublisher {
+export class IntegrationPublisher implements PublisherHandle {
   private readonly batchSize: number;
   private readonly catchUpBatchSize: number;
   private readonly batchWindowMs: number;
