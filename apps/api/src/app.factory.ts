@@ -11,6 +11,7 @@ import { withAnswerSchemas } from './platform/answer-schemas';
 import type { Clock } from './platform/clock';
 import { problem } from './platform/problem';
 import { sendProblem } from './platform/problem.filter';
+import { closeUnusedConnectionsOnClose } from './platform/connection-drain';
 import { answerClientError, answerFrameworkError } from './platform/transport-errors';
 import { createValidationPipe } from './platform/validation';
 
@@ -36,6 +37,7 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions = {
     abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  closeUnusedConnectionsOnClose(fastify);
   // A callback hook, not an async one: it runs on every request, and a promise per request shows.
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const given = request.headers['x-correlation-id'];
