@@ -27,7 +27,9 @@ const logger = new Logger('Integration');
  * municipality (the publisher), and read from the integration log (a projection beside the read
  * models, see ProjectionsModule) by the SSE feed and the webhooks. The schemas are public. The
  * obligation monitor records, on the day it happens, a status change due to the date alone, which
- * the publisher then publishes too.
+ * the publisher then publishes too. The publisher runs on the event loop, or, with
+ * SROI_PUBLISHER_THREAD=on, in a worker thread of its own (`PublisherThread`); either way it is
+ * exported as a `PublisherHandle`, which /ready and /health report.
  */
 @Global()
 @Module({
