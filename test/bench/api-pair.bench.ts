@@ -27,7 +27,7 @@
  *                 runtime setting with one bundle: PAIR_B=/tmp/service-a/main.js PAIR_B_FLAGS=--max-semi-space-size=32
  *   PAIR_A_ENV, PAIR_B_ENV
  *                 settings of the service given to that build, as NAME=value separated by spaces:
- *                 PAIR_B=/tmp/service-a/main.js PAIR_B_ENV=SROI_PUBLISHER_THREAD=off
+ *                 PAIR_B=/tmp/service-a/main.js PAIR_B_ENV=SROI_PUBLISHER_THREAD=on
  *   PAIR_SPELL    seconds of that spell of hires (default 5)
  *   PAIR_ROUNDS   windows on each build (default 6)
  *   PAIR_WINDOW   seconds a window (default 5)
