@@ -191,7 +191,10 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(env['BENCH_DIR'] ?? os.tmpdir(), 'sroi-bench-pair-'));
   const services: Service[] = [];
   try {
-    for (const name of ['A', 'B'] as const) if (env[`PAIR_${name}_FLAGS`]) log(`${name} runs with ${env[`PAIR_${name}_FLAGS`]}`);
+    for (const name of ['A', 'B'] as const) {
+      if (env[`PAIR_${name}_FLAGS`]) log(`${name} runs with ${env[`PAIR_${name}_FLAGS`]}`);
+      if (env[`PAIR_${name}_ENV`]) log(`${name} runs with the settings ${env[`PAIR_${name}_ENV`]}`);
+    }
     log(`sroi-ledger ${MODE.startsWith('hires') ? 'hires' : 'status read'}, two builds side by side: ${CONTRACTS} contracts, ${EVENTS} events, ${MODE}${MODE === 'hires-even' ? ` at ${RATE}/s` : ''}, ${ROUNDS} windows of ${WINDOW} s on each, ${CONNECTIONS} connections, ${os.cpus().length} cores, Node ${process.version}`);
     const seed = join(dir, 'seed');
     mkdirSync(seed);
