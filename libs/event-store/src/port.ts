@@ -43,6 +43,11 @@ export interface RecordedEvent {
   metadata: JsonObject;
   /** The instant the store recorded the event, ISO-8601 UTC with milliseconds. */
   recordedAt: string;
+  /**
+   * `data` as JSON text, when the engine holds it as text (SQLite): a consumer that only stores or
+   * forwards the data takes it instead of parsing and serialising it again.
+   */
+  readonly dataJson?: string;
 }
 
 export interface AppendOptions {

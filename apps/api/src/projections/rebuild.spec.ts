@@ -252,7 +252,7 @@ describe('rebuildReadModels', () => {
     ['an envelope without its contract id', 'contribution.verified', JSON.stringify({ id: 'e-2', type: 'contribution.verified', municipality: 'Utrecht' }), /lacks its id, type, municipality or contract id/],
     ['a type that is not public', 'ContributionVerified', JSON.stringify({ id: 'e-2', type: 'ContributionVerified', municipality: 'Utrecht', contractId: 'c-1' }), /not a public event type/],
     ['data that is not an object', 'contribution.verified', '[1, 2]', /not a JSON object/],
-  ])('refuses an integration stream holding %s, naming the event', async (_name, type, json, message) => {
+  ])('refuses an integration stream holding %s, naming the event, as live processing does', async (_name, type, json, message) => {
     await ledger.register('c-1');
     const good = { id: 'e-1', type: 'contract.registered', municipality: 'Utrecht', contractId: 'c-1' };
     await store.appendToStream('integration-utrecht', [{ type: 'contract.registered', data: good }, { type, data: JSON.parse(json) }]);
@@ -261,6 +261,7 @@ describe('rebuildReadModels', () => {
     const failure = rebuildReadModels(store, file);
     await expect(failure).rejects.toThrow(message);
     await expect(failure).rejects.toThrow(`at revision 1 of 'integration-utrecht' (position ${head})`);
+    expect(await liveFailure()).toBe(((await failure.catch((e: unknown) => e)) as Error).message);
     expect(existsSync(file)).toBe(false);
     expect(readdirSync(tmp.dir).filter((f) => f.includes('.rebuild-'))).toEqual([]);
   }, 60_000);

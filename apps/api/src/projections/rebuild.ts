@@ -1,13 +1,11 @@
 import Database from 'better-sqlite3';
-import { SCHEMA_VERSION, SqliteEventStore, type EventStore, type JsonObject, type JsonValue, type RecordedEvent } from '@sroi/event-store';
+import { SCHEMA_VERSION, SqliteEventStore, StoredEvent, toRecordedEvent, type EventRow, type EventStore, type RecordedEvent } from '@sroi/event-store';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { PUBLIC_EVENT_TYPES } from '@sroi/integration-events';
-import { municipalityKey } from '../integration/integration-log';
 import { INTEGRATION_STREAM_PREFIX } from '../integration/integration-streams';
-import { IntegrationLogProjection } from '../integration/integration-log-projection';
+import { defineMunicipalityKey, integrationEventCheckSql, IntegrationLogProjection, municipalityKeySql } from '../integration/integration-log-projection';
 import { CONTRACT_STREAM_PREFIX, contractEventCheckSql, contractIdOf, decodeContractEvent, MalformedContractEventError } from './contract-events';
 import { ContractProjection, newRow, ROW_EVENT_TYPES } from './contract-projection';
 import { ContractTables, type NewContractRow } from './contract-tables';
@@ -317,7 +315,7 @@ async function buildContracts(
     const eventAt = db.prepare('SELECT position, stream_id, revision, event_id, type, data, metadata, recorded_at FROM events WHERE stream_id = ? AND revision = ?').raw(true);
     /** The stored event at a revision of a stream (for an error about it); only parsed when it is JSON. */
     const recordAt = (streamId: string, revision: bigint): Pick<RecordedEvent, 'streamId' | 'revision' | 'position' | 'type'> => {
-      const r = eventAt.get(streamId, revision) as StoredRow;
+      const r = eventAt.get(streamId, revision) as EventRow;
       return { streamId: r[1], revision: r[2], position: r[0], type: r[4] };
     };
     let batch: NewContractRow[] = [];
@@ -358,7 +356,7 @@ async function buildContracts(
         }
       }
       if (r[6] === null) continue; // no marked event: endStream says what is missing
-      const recorded = new StoredEvent(r[0], r[7] as bigint, r[6], r[8] as string, r[9] as string, r[10] as string, r[11] as string, r[12] as string);
+      const recorded = new StoredEvent(r[6], r[0], r[7] as bigint, r[8] as string, r[9] as string, r[10] as string, r[11] as string, r[12] as string);
       const event = decodeContractEvent(recorded);
       if (recorded.revision === 0n) row = newRow(contractIdOf(recorded.streamId), recorded, event);
       else if (!row) throw new MalformedContractEventError(recordAt(recorded.streamId, 0n), 'the first event of a contract stream must be ContractRegistered');
@@ -404,20 +402,15 @@ async function copyIntegrationEvents(
   const [from, to] = prefixRange(INTEGRATION_STREAM_PREFIX);
   if (!file.holds([from, to])) return;
   const db = database.db;
-  db.function('sroi_municipality_key', { deterministic: true }, (m: unknown) => (typeof m === 'string' ? municipalityKey(m) : null));
+  defineMunicipalityKey(db);
   db.prepare('ATTACH DATABASE ? AS store').run(file.path);
   try {
     // `+stream_id`: no index on it, so the rows are read in rowid (log) order.
     const inRange = '+stream_id >= @from AND +stream_id < @to AND position > @after AND position <= @head';
-    // CASE: the JSON functions raise an error on malformed JSON, so they run only on valid JSON;
-    // IS: a missing field is NULL, which must make the check false, not NULL.
-    const valid = `CASE WHEN type IN (${PUBLIC_EVENT_TYPES.map((t) => `'${t}'`).join(', ')}) AND json_valid(data) THEN
-        json_type(data) IS 'object' AND json_type(data, '$.id') IS 'text' AND json_type(data, '$.type') IS 'text'
-        AND json_extract(data, '$.type') IS type AND json_type(data, '$.municipality') IS 'text' AND json_type(data, '$.contractId') IS 'text'
-      ELSE 0 END`;
+    const valid = integrationEventCheckSql('data', 'type');
     const copy = db.prepare(
       `INSERT INTO integration_events (position, event_id, type, municipality_key, municipality, contract_id, json)
-       SELECT position, json_extract(data, '$.id'), type, ${MUNICIPALITY_KEY_SQL},
+       SELECT position, json_extract(data, '$.id'), type, ${municipalityKeySql("json_extract(data, '$.municipality')")},
               json_extract(data, '$.municipality'), json_extract(data, '$.contractId'), data
        FROM store.events WHERE ${inRange} AND (${valid}) ORDER BY position LIMIT @limit`,
     );
@@ -439,10 +432,10 @@ async function copyIntegrationEvents(
       const invalid = db.prepare(`SELECT position FROM store.events WHERE ${inRange} AND NOT (${valid}) ORDER BY position LIMIT 1`).pluck().safeIntegers(true);
       const bad = invalid.get({ from, to, after: 0n, head }) as bigint | undefined;
       if (bad !== undefined) {
-        const row = db.prepare('SELECT position, stream_id, revision, event_id, type, data, metadata, recorded_at FROM store.events WHERE position = ?').raw(true).safeIntegers(true).get(bad) as StoredRow;
-        let event: RecordedEvent;
+        const row = db.prepare('SELECT position, stream_id, revision, event_id, type, data, metadata, recorded_at FROM store.events WHERE position = ?').raw(true).safeIntegers(true).get(bad) as EventRow;
+        const event = toRecordedEvent(row);
         try {
-          event = toStoredEvent(row);
+          void event.data; // parsed here, so that text which is not JSON is named as such
         } catch (error) {
           throw new MalformedContractEventError({ streamId: row[1], revision: row[2], position: row[0], type: row[4] }, 'its data is not JSON', { cause: error });
         }
@@ -456,50 +449,8 @@ async function copyIntegrationEvents(
   }
 }
 
-/**
- * `municipalityKey` (trim, lower case) of the event's municipality: in SQLite for an ASCII name (its
- * length in bytes is its length in characters; JavaScript's `trim` then removes just these six
- * characters, and `lower` is `toLowerCase`), else by the JavaScript function itself. Calling into
- * JavaScript for every row made the copy ~10 % slower (three paired runs on 1.07M events).
- */
-const MUNICIPALITY = "json_extract(data, '$.municipality')";
-const MUNICIPALITY_KEY_SQL = `CASE WHEN length(CAST(${MUNICIPALITY} AS BLOB)) = length(${MUNICIPALITY})
-  THEN lower(trim(${MUNICIPALITY}, char(9, 10, 11, 12, 13, 32))) ELSE sroi_municipality_key(${MUNICIPALITY}) END`;
-
 /** Integration events copied per transaction. */
 const INTEGRATION_COPY_CHUNK = 20_000;
-
-/**
- * An event as read by the rebuild. `metadata` is parsed on first use: the contract projection reads
- * it (for the schema version), the integration log does not. `dataJson` is the stored text of
- * `data`: the integration log stores it as it is instead of serialising it again.
- */
-class StoredEvent implements RecordedEvent {
-  readonly data: JsonValue;
-  private parsedMetadata: JsonObject | undefined;
-  constructor(
-    readonly streamId: string,
-    readonly revision: bigint,
-    readonly position: bigint,
-    readonly id: string,
-    readonly type: string,
-    readonly dataJson: string,
-    private readonly metadataJson: string,
-    readonly recordedAt: string,
-  ) {
-    this.data = JSON.parse(dataJson) as JsonValue;
-  }
-  get metadata(): JsonObject {
-    return (this.parsedMetadata ??= JSON.parse(this.metadataJson) as JsonObject);
-  }
-}
-
-/** A row of the store's events table: position, stream_id, revision, event_id, type, data, metadata, recorded_at. */
-type StoredRow = [bigint, string, bigint, string, string, string, string, string];
-
-function toStoredEvent(r: StoredRow): StoredEvent {
-  return new StoredEvent(r[1], r[2], r[0], r[3], r[4], r[5], r[6], r[7]);
-}
 
 /**
  * The whole log in batches of `size` events, streamed (one batch in memory at a time). The SQLite
@@ -516,7 +467,7 @@ async function* readInBatches(store: EventStore, size: number): AsyncGenerator<R
       const batch = new Array<RecordedEvent>(rows.length);
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i];
-        batch[i] = toStoredEvent(r);
+        batch[i] = toRecordedEvent(r);
       }
       const last = rows.length < size;
       after = batch[batch.length - 1].position;

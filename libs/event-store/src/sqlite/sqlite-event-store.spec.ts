@@ -10,7 +10,7 @@ import {
   SubscriptionDroppedError,
 } from '../errors';
 import type { AllSubscription, RecordedEvent } from '../port';
-import { describeEventStoreContract } from '../testing/event-store.contract';
+import { describeEventStoreContract, portFields } from '../testing/event-store.contract';
 import { SCHEMA_VERSION, UnsupportedSchemaError } from './schema';
 import { SqliteEventStore } from './sqlite-event-store';
 
@@ -116,10 +116,11 @@ describe('SQLite engine', () => {
     for (let i = 0; i < 20; i++) {
       await first.appendToStream(`contract-${i % 4}`, [{ type: 'Appended', data: { i }, metadata: { actor: 'a' } }]);
     }
-    const before = await collect(first.readAll());
+    const before = (await collect(first.readAll())).map(portFields);
     await first.close();
     const second = new SqliteEventStore({ path: file });
-    expect(await collect(second.readAll())).toEqual(before);
+    expect((await collect(second.readAll())).map(portFields)).toEqual(before);
+    expect(before[19].data).toEqual({ i: 19 });
     expect((await second.appendToStream('contract-0', [{ type: 'Next', data: {} }], { expectedRevision: 4n })).position).toBe(21n);
     await second.close();
   });
@@ -197,6 +198,38 @@ describe('SQLite engine', () => {
     expect(a.value).toMatchObject({ type: 'A', data: { n: 1 } });
     await Promise.all([first.return?.(), second.return?.()]);
     await store.close();
+  });
+
+  it('parses data and metadata when first asked for, once, and hands over the stored text as dataJson until then', async () => {
+    const store = new SqliteEventStore({ path: file });
+    await store.appendToStream('lazy-a', [{ type: 'A', data: { n: 1 }, metadata: { actor: 'x' } }]);
+    await store.appendToStream('lazy-b', [{ type: 'B', data: {} }]);
+    // Stored texts of another writer's spelling: dataJson is the text itself, not a serialisation.
+    const other = new Database(file);
+    const stored = '{ "n" : 1, "text": "\u00e9" }';
+    other.prepare("UPDATE events SET data = ? WHERE stream_id = 'lazy-a'").run(stored);
+    other.prepare("UPDATE events SET data = '{oops' WHERE stream_id = 'lazy-b'").run();
+    other.close();
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      const parsesOf = (text: string) => parse.mock.calls.filter(([t]) => t === text).length;
+      const [a, b] = await collect(store.readAll());
+      expect([a.streamId, a.type, b.streamId, b.type]).toEqual(['lazy-a', 'A', 'lazy-b', 'B']);
+      expect(parsesOf(stored) + parsesOf('{"actor":"x"}')).toBe(0);
+      expect(a.dataJson).toBe(stored);
+      expect(a.data).toEqual({ n: 1, text: 'é' });
+      expect(a.data).toBe(a.data);
+      expect(a.metadata).toEqual({ actor: 'x' });
+      expect(a.metadata).toBe(a.metadata);
+      expect([parsesOf(stored), parsesOf('{"actor":"x"}')]).toEqual([1, 1]);
+      expect(a.dataJson).toBe('{"n":1,"text":"é"}');
+      // A text that is not JSON fails where it is used, naming the event; the read itself goes on.
+      expect(() => b.data).toThrow(/^The data of event [0-9a-f-]{36} \(revision 0 of 'lazy-b', position 2\) is not JSON$/);
+      expect(b.metadata).toEqual({});
+    } finally {
+      parse.mockRestore();
+      await store.close();
+    }
   });
 
   it("wakes a subscription at once on a commit of another thread's store on the same file (no poll)", async () => {

@@ -17,7 +17,6 @@ import type {
   AppendResult,
   EventData,
   EventStore,
-  JsonObject,
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
@@ -30,6 +29,7 @@ import { createGroupCommit, type AppendOutcome, type GroupCommit, type PreparedA
 import { migrate } from './schema';
 import { limitClause, StatementCache } from './sql-limit';
 import { PollingAllSubscription } from './polling-subscription';
+import { toRecordedEvent, type EventRow } from './stored-event';
 import { WalCheckpointer, type WalCheckpointerOptions, type WalCheckpointerStats } from './wal-checkpointer';
 
 export type SynchronousMode = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
@@ -87,17 +87,6 @@ const APPEND_THREAD_CHECKPOINTS = { everyCommits: 200, intervalMs: 60_000, resta
 /** `wal_autocheckpoint` of the committing connection when the background checkpointer has failed. */
 const FALLBACK_CHECKPOINT_PAGES = 1000;
 
-/** A row of `events` as a raw tuple, in SELECT_COLUMNS order (tuples are read faster than objects). */
-type EventRow = [
-  position: bigint,
-  streamId: string,
-  revision: bigint,
-  eventId: string,
-  type: string,
-  data: string,
-  metadata: string,
-  recordedAt: string,
-];
 
 interface PendingAppend {
   append: PreparedAppend;
@@ -547,18 +536,6 @@ function settle(item: PendingAppend, outcome: AppendOutcome | undefined): void {
   }
 }
 
-function toRecordedEvent(row: EventRow): RecordedEvent {
-  return {
-    streamId: row[1],
-    revision: row[2],
-    position: row[0],
-    id: row[3],
-    type: row[4],
-    data: JSON.parse(row[5]),
-    metadata: JSON.parse(row[6]) as JsonObject,
-    recordedAt: row[7],
-  };
-}
 
 function escapeGlob(text: string): string {
   return text.replace(/[*?[]/g, (c) => `[${c}]`);

@@ -31,6 +31,14 @@ export interface EventStoreHarness {
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
+/**
+ * The fields of the port, as a plain object: an engine's events may expose some of them through
+ * getters (SQLite parses the data on first use), which `toEqual` does not compare.
+ */
+export function portFields(e: RecordedEvent): RecordedEvent {
+  return { streamId: e.streamId, revision: e.revision, position: e.position, id: e.id, type: e.type, data: e.data, metadata: e.metadata, recordedAt: e.recordedAt };
+}
+
 export function describeEventStoreContract(engine: string, harness: EventStoreHarness): void {
   describe(`event store contract: ${engine}`, () => {
     let store: EventStore;
@@ -85,7 +93,7 @@ export function describeEventStoreContract(engine: string, harness: EventStoreHa
         expect(typeof result.position).toBe('bigint');
 
         const [recorded] = await store.readStream(stream('a'));
-        expect(recorded).toEqual({
+        expect(portFields(recorded)).toEqual({
           streamId: stream('a'),
           revision: 0n,
           position: result.position,
@@ -95,6 +103,8 @@ export function describeEventStoreContract(engine: string, harness: EventStoreHa
           metadata: { actor: 'advisor-1', correlationId: 'c-1' },
           recordedAt: expect.stringMatching(ISO_UTC),
         });
+        // An engine that holds the data as text may hand it over; it is then the data's JSON.
+        if (recorded.dataJson !== undefined) expect(JSON.parse(recorded.dataJson)).toEqual(recorded.data);
         const recordedAt = Date.parse(recorded.recordedAt);
         expect(recordedAt).toBeGreaterThanOrEqual(before - 1000);
         expect(recordedAt).toBeLessThanOrEqual(after + 1000);
