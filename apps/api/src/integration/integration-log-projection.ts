@@ -33,6 +33,7 @@ export function municipalityKeySql(municipality: string): string {
     THEN lower(trim(${municipality}, char(9, 10, 11, 12, 13, 32))) ELSE sroi_municipality_key(${municipality}) END`;
 }
 
+/** Defines `sroi_municipality_key` (for {@link municipalityKeySql}) on a connection. */
 export function defineMunicipalityKey(db: Database.Database): void {
   db.function('sroi_municipality_key', { deterministic: true }, (m: unknown) => (typeof m === 'string' ? municipalityKey(m) : null));
 }

@@ -87,7 +87,6 @@ const APPEND_THREAD_CHECKPOINTS = { everyCommits: 200, intervalMs: 60_000, resta
 /** `wal_autocheckpoint` of the committing connection when the background checkpointer has failed. */
 const FALLBACK_CHECKPOINT_PAGES = 1000;
 
-
 interface PendingAppend {
   append: PreparedAppend;
   resolve: (result: AppendResult) => void;
@@ -535,7 +534,6 @@ function settle(item: PendingAppend, outcome: AppendOutcome | undefined): void {
       return item.reject(new Error('Append was not attempted'));
   }
 }
-
 
 function escapeGlob(text: string): string {
   return text.replace(/[*?[]/g, (c) => `[${c}]`);
