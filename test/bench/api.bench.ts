@@ -62,7 +62,17 @@ function log(line: string): void {
 }
 
 /** A scenario's figures, from autocannon or the open-loop client (a 409 among the non-2xx is a concurrency conflict that its one retry met again). */
-type Result = OpenLoopResult;
+type Result = Pick<OpenLoopResult, 'rps' | 'p50' | 'p99' | 'non2xx' | 'statuses' | 'errors'>;
+
+/** What `service-latency.preload.cjs` measured inside the service during a row (ms). */
+interface ServiceLatency {
+  requests: number;
+  p50: number;
+  p99: number;
+  max: number;
+  loopDelayP99: number;
+  loopDelayMax: number;
+}
 
 /** `n`, and the status codes of the non-2xx answers among them: "1 (409 ×1)". */
 function failures(r: Result): string {
@@ -85,7 +95,7 @@ function run(options: autocannon.Options): Promise<Result> {
 }
 
 /** An open-loop load (open-loop.ts): a GET, or a POST of `body`, sent evenly at `rate` a second, at most CONNECTIONS at a time. */
-function paced(port: number, rate: number, seconds: number, request: () => { path: string; body?: string }): Promise<Result> {
+function paced(port: number, rate: number, seconds: number, request: () => { path: string; body?: string }): Promise<OpenLoopResult> {
   return openLoop(port, rate, seconds, CONNECTIONS, { authorization: headers.authorization, 'content-type': headers['content-type'] }, () => {
     const { path, body } = request();
     return { method: body === undefined ? 'GET' : 'POST', path, body };
@@ -186,7 +196,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(env['BENCH_DIR'] ?? os.tmpdir(), 'sroi-bench-api-'));
   log(`sroi-ledger API benchmark: ${CONTRACTS} contracts, ${EVENTS} events, ${DURATION} s per scenario, ${CONNECTIONS} connections, ${os.cpus().length} cores, Node ${process.version}`);
   /** The service's hires rows, to set beside their floor's at the end. */
-  const serviceHires: { full?: Result; even: Result[] } = { even: [] };
+  const serviceHires: { full?: Result; even: OpenLoopResult[] } = { even: [] };
+  /** Inside the service during the hires sent evenly, by rate. */
+  const inService: ServiceLatency[] = [];
   /** The service's status row under writes, to set beside its floor's at the end. */
   let serviceStatusUnderWrites: Result | undefined;
   try {
@@ -195,7 +207,9 @@ async function main(): Promise<void> {
     const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('npm run build failed');
     const nodeArgs = (env['BENCH_SERVICE_NODE_ARGS'] ?? '').split(' ').filter((a) => a.length > 0);
-    const child = spawn(process.execPath, [...startNodeOptions(), ...nodeArgs, join(root, 'dist/apps/api/main.js')], {
+    // The service's own share of the hires' latency is measured inside it (see the preload).
+    const preload = ['-r', join(root, 'test/bench/service-latency.preload.cjs')];
+    const child = spawn(process.execPath, [...startNodeOptions(), ...preload, ...nodeArgs, join(root, 'dist/apps/api/main.js')], {
       cwd: root,
       env: { ...env, SROI_DATA_DIR: dir, PORT: String(PORT), SROI_DEMO: 'off', HOST: '127.0.0.1', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -205,8 +219,27 @@ async function main(): Promise<void> {
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       const lines = (pending + chunk).split('\n');
       pending = lines.pop() ?? '';
-      for (const line of lines) if (line.includes('compacted the heap')) log(`service: ${line.replace(/^.*\[HeapCompaction\]\s*/, '')}`);
+      for (const line of lines) {
+        if (line.includes('compacted the heap')) log(`service: ${line.replace(/^.*\[HeapCompaction\]\s*/, '')}`);
+        if (line.startsWith('SERVICE_LATENCY ')) latencyLine?.(JSON.parse(line.slice('SERVICE_LATENCY '.length)) as ServiceLatency);
+      }
     });
+    let latencyLine: ((figures: ServiceLatency) => void) | undefined;
+    /** Runs `work` with the service measuring its own latency (SIGUSR2 starts and ends it). */
+    const measuredInside = async <T>(work: () => Promise<T>): Promise<[T, ServiceLatency]> => {
+      child.kill('SIGUSR2');
+      const result = await work();
+      const figures = new Promise<ServiceLatency>((resolveFigures, rejectFigures) => {
+        const timer = setTimeout(() => rejectFigures(new Error('the service did not print its latency within 10 s')), 10_000);
+        latencyLine = (f) => {
+          clearTimeout(timer);
+          latencyLine = undefined;
+          resolveFigures(f);
+        };
+      });
+      child.kill('SIGUSR2');
+      return [result, await figures];
+    };
     try {
       const readyMs = await waitReady(PORT, child, 600_000);
       log(`service ready (projections caught up from position 0) after ${(readyMs / 1000).toFixed(1)} s`);
@@ -234,8 +267,9 @@ async function main(): Promise<void> {
       row('POST /hires (record a hire)', serviceHires.full, '≥ 2,000/s, p99 ≤ 20 ms');
       for (const rate of HIRE_RATES) {
         await quiet();
-        const even = await paced(PORT, rate, DURATION, hire);
+        const [even, inside] = await measuredInside(() => paced(PORT, rate, DURATION, hire));
         serviceHires.even.push(even);
+        inService.push(inside);
         row(`POST /hires sent evenly at ${rate.toLocaleString('en')}/s`, even, 'p99 ≤ 20 ms at ≥ 2,000/s');
       }
       await quiet();
@@ -259,6 +293,14 @@ async function main(): Promise<void> {
       rows.push(`| GET /status's floor: bare Fastify, the same bytes from memory (no writes) | ${Math.round(floor.rps)} | ${floor.p50} | ${floor.p99} | ${failures(floor)} | | (the machine's limit for this read) |`);
       log('\n| scenario | req/s (2xx) | p50 ms | p99 ms | errors/non-2xx | service RSS MB after | goal |\n|:--|--:|--:|--:|--:|--:|:--|');
       rows.forEach((r) => log(r));
+      log(
+        '\n| POST /hires sent evenly: where the p99 is made | answered (the load generator) p50 / p99 | sent after due, p99 | the load generator\'s event-loop delay p99 (max) | inside the service p50 / p99 (max) | the service\'s event-loop delay p99 (max) |\n|:--|--:|--:|--:|--:|--:|',
+      );
+      serviceHires.even.forEach((r, i) => {
+        const s = inService[i];
+        log(`| ${HIRE_RATES[i].toLocaleString('en')}/s | ${r.p50} / ${r.p99} ms | ${r.sendDelayP99} ms | ${r.generatorDelayP99} (${r.generatorDelayMax}) ms | ${s.p50} / ${s.p99} (${s.max}) ms | ${s.loopDelayP99} (${s.loopDelayMax}) ms |`);
+      });
+      log('(inside the service: from the request\'s head parsed to its answer handed to the socket; the rest of an answer\'s time is the kernel, the wait for the event loop to read the request, and the load generator)');
       log(`\nBefore each row the service was let go quiet (CPU < 10 % over a second): ${waited.map((w) => `${w.toFixed(0)} s`).join(', ')}`);
       log(`GET /status against its floor: ${(alone.rps / floor.rps).toFixed(2)} without writes, ${(status.rps / floor.rps).toFixed(2)} with 100 hires/s written meanwhile (the goal's 15,000/s is ${(15_000 / floor.rps).toFixed(2)} of the floor)`);
     } finally {

@@ -10,6 +10,7 @@
  * requests a second that was a fifth of a core taken from the service on a 2-core machine.
  */
 import net from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 export interface OpenLoopRequest {
   method: 'GET' | 'POST';
@@ -26,6 +27,14 @@ export interface OpenLoopResult {
   /** the non-2xx answers by status code */
   statuses: Record<string, number>;
   errors: number;
+  /**
+   * How late requests were sent after they were due, p99 in ms: waiting for a free connection
+   * (all busy with slower answers) and the generator's own lateness. Counted in the latencies.
+   */
+  sendDelayP99: number;
+  /** The load generator's own event-loop delay, p99 and max in ms: its share of the latencies (the machine's, not the service's). */
+  generatorDelayP99: number;
+  generatorDelayMax: number;
 }
 
 interface Pending {
@@ -99,6 +108,9 @@ export function openLoop(
   request: () => OpenLoopRequest,
 ): Promise<OpenLoopResult> {
   const latencies: number[] = [];
+  const sendDelays: number[] = [];
+  const ownDelay = monitorEventLoopDelay({ resolution: 1 });
+  ownDelay.enable();
   const statuses: Record<string, number> = {};
   let non2xx = 0;
   let errors = 0;
@@ -119,9 +131,20 @@ export function openLoop(
     const finish = () => {
       if (settled < total) return;
       for (const c of pool) c.close();
-      latencies.sort((a, b) => a - b);
-      const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN);
-      resolvePromise({ rps: (latencies.length - non2xx) / ((performance.now() - started) / 1000), p50: at(0.5), p99: at(0.99), non2xx, statuses, errors });
+      ownDelay.disable();
+      const percentile = (values: number[], q: number) => values.sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))] ?? Number.NaN;
+      const tenths = (value: number) => Math.round(value * 10) / 10;
+      resolvePromise({
+        rps: (latencies.length - non2xx) / ((performance.now() - started) / 1000),
+        p50: Math.round(percentile(latencies, 0.5)),
+        p99: Math.round(percentile(latencies, 0.99)),
+        non2xx,
+        statuses,
+        errors,
+        sendDelayP99: tenths(percentile(sendDelays, 0.99)),
+        generatorDelayP99: tenths(ownDelay.percentile(99) / 1e6),
+        generatorDelayMax: tenths(ownDelay.max / 1e6),
+      });
     };
     const dispatch = (c: Connection) => {
       const next = queue.shift();
@@ -130,6 +153,7 @@ export function openLoop(
       const head =
         `${method} ${path} HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\n${headerLines}` +
         (body === undefined ? '\r\n' : `content-type: ${contentType}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`);
+      sendDelays.push(performance.now() - next.dueAt);
       c.send(head, body, { dueAt: next.dueAt });
     };
     const onAnswer = (c: Connection, p: Pending, status: number) => {
