@@ -135,3 +135,59 @@ export async function waitSettled(child: ChildProcess, timeoutMs: number): Promi
   }
   return (Date.now() - started) / 1000;
 }
+
+/** The node options that load `service-latency.preload.cjs` into a benchmarked service. */
+export const SERVICE_LATENCY_PRELOAD = ['-r', join(root, 'test/bench/service-latency.preload.cjs')];
+
+/** What `service-latency.preload.cjs` measured inside the service while a load ran (ms). */
+export interface ServiceLatency {
+  requests: number;
+  p50: number;
+  p99: number;
+  max: number;
+  loopDelayP99: number;
+  loopDelayMax: number;
+}
+
+/**
+ * Reads the `SERVICE_LATENCY` lines of a service started with {@link SERVICE_LATENCY_PRELOAD} and
+ * its stdout piped (feed it each line), and runs a load with the service measuring its own latency:
+ * SIGUSR2 before the load starts the measurement, SIGUSR2 after it prints the figures.
+ */
+export class ServiceLatencyProbe {
+  private waiting: ((figures: ServiceLatency) => void) | undefined;
+
+  constructor(private readonly child: ChildProcess) {}
+
+  /** Takes one line of the service's stdout; true when it was the probe's. */
+  line(line: string): boolean {
+    if (!line.startsWith('SERVICE_LATENCY ')) return false;
+    this.waiting?.(JSON.parse(line.slice('SERVICE_LATENCY '.length)) as ServiceLatency);
+    return true;
+  }
+
+  async around<T>(work: () => Promise<T>): Promise<[T, ServiceLatency]> {
+    this.child.kill('SIGUSR2');
+    const result = await work();
+    const figures = new Promise<ServiceLatency>((resolveFigures, rejectFigures) => {
+      const timer = setTimeout(() => rejectFigures(new Error('the service did not print its latency within 10 s (started without the preload?)')), 10_000);
+      this.waiting = (f) => {
+        clearTimeout(timer);
+        this.waiting = undefined;
+        resolveFigures(f);
+      };
+    });
+    this.child.kill('SIGUSR2');
+    return [result, await figures];
+  }
+}
+
+/** Calls `onLine` with each whole line a child writes to its piped stdout (drained whole: a full pipe would block the child). */
+export function eachLine(child: ChildProcess, onLine: (line: string) => void): void {
+  let pending = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    const lines = (pending + chunk).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) onLine(line);
+  });
+}

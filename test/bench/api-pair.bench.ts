@@ -9,8 +9,9 @@
  *   # ...change the code...
  *   PAIR_A=/tmp/service-a/main.js npm run bench:api-pair          # B: this checkout, built here
  *
- * Prints each window (requests a second, p99, the service's CPU a request from /proc) and, for B
- * against A, the ratio of the mean rates and of the mean CPU a request.
+ * Prints each window (requests a second, p99, the service's CPU a request from /proc; in the hires
+ * modes also the p99 inside the service, see service-latency.preload.cjs) and, for B against A,
+ * the ratio of the mean rates, of the mean CPU a request and of the mean p99s.
  *
  * Environment:
  *   PAIR_A        a built service bundle (dist/apps/api/main.js of the build to compare against); required.
@@ -39,7 +40,7 @@ import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } fro
 import os from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { openLoop } from './open-loop';
-import { BENCH_TOKEN, benchContractId, cpuTicks, preloadContracts, root, startNodeOptions, waitReady, waitSettled, writeBenchTokens } from './api-bench-support';
+import { BENCH_TOKEN, benchContractId, cpuTicks, eachLine, preloadContracts, root, SERVICE_LATENCY_PRELOAD, ServiceLatencyProbe, startNodeOptions, waitReady, waitSettled, writeBenchTokens } from './api-bench-support';
 
 const env = process.env;
 const CONTRACTS = Number(env['BENCH_CONTRACTS'] ?? 10_000);
@@ -60,7 +61,12 @@ interface Service {
   name: 'A' | 'B';
   port: number;
   child: ChildProcess;
+  /** Its own latency, measured inside it (the hires modes). */
+  inside: ServiceLatencyProbe;
 }
+
+/** The hires modes time each request inside the service too: the client's p99 also holds the machine's and the load generator's moments. */
+const INSIDE = MODE === 'hires' || MODE === 'hires-even';
 
 interface WindowLoad {
   rps: number;
@@ -75,6 +81,8 @@ interface Window {
   rps: number;
   p99: number;
   cpuUsPerRequest: number;
+  /** p99 inside the service (ms), in the hires modes */
+  insideP99: number;
 }
 
 let hireSeq = 0;
@@ -151,22 +159,24 @@ async function load(s: Service, seconds: number): Promise<WindowLoad> {
 
 async function measure(s: Service): Promise<Window> {
   const before = cpuTicks(s.child);
-  const w = await load(s, WINDOW);
+  const [w, inside] = INSIDE ? await s.inside.around(() => load(s, WINDOW)) : [await load(s, WINDOW), undefined];
   if (w.failed > 0) throw new Error(`build ${s.name}: ${w.failed} requests failed in a window`);
   conflicts += w.conflicts;
   // 100 clock ticks a second: a tick is 10,000 µs.
-  return { rps: w.rps, p99: w.p99, cpuUsPerRequest: ((cpuTicks(s.child) - before) * 10_000) / w.total };
+  return { rps: w.rps, p99: w.p99, cpuUsPerRequest: ((cpuTicks(s.child) - before) * 10_000) / w.total, insideP99: inside?.p99 ?? Number.NaN };
 }
 
 function start(name: 'A' | 'B', bundle: string, dir: string, port: number): Service {
   const flags = (env[`PAIR_${name}_FLAGS`] ?? '').split(' ').filter(Boolean);
   const settings = Object.fromEntries((env[`PAIR_${name}_ENV`] ?? '').split(' ').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
-  const child = spawn(process.execPath, [...startNodeOptions(), ...flags, bundle], {
+  const child = spawn(process.execPath, [...startNodeOptions(), ...(INSIDE ? SERVICE_LATENCY_PRELOAD : []), ...flags, bundle], {
     cwd: root,
     env: { ...env, ...settings, SROI_DATA_DIR: dir, PORT: String(port), SROI_DEMO: 'off', HOST: '127.0.0.1', NO_COLOR: '1' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  return { name, port, child };
+  const inside = new ServiceLatencyProbe(child);
+  eachLine(child, (line) => inside.line(line));
+  return { name, port, child, inside };
 }
 
 /** Copies a bundle and the .js files beside it (its threads' bundles) into `folder`; the copy's path. */
@@ -211,7 +221,7 @@ async function main(): Promise<void> {
     for (const s of services) await load(s, WARM_UP_SECONDS);
 
     const windows: Record<'A' | 'B', Window[]> = { A: [], B: [] };
-    log('\n| window | build | requests/s | p99 ms | service CPU µs a request | settled in |\n|--:|:--|--:|--:|--:|--:|');
+    log(`\n| window | build | requests/s | p99 ms |${INSIDE ? ' p99 inside the service ms |' : ''} service CPU µs a request | settled in |\n|--:|:--|--:|--:|${INSIDE ? '--:|' : ''}--:|--:|`);
     for (let round = 0; round < ROUNDS; round++) {
       // A B, B A, A B...: neither build always goes first.
       for (const s of round % 2 === 0 ? services : [...services].reverse()) {
@@ -223,7 +233,7 @@ async function main(): Promise<void> {
         const settledIn = await waitSettled(s.child, 120_000);
         const w = await measure(s);
         windows[s.name].push(w);
-        log(`| ${round + 1} | ${s.name} | ${Math.round(w.rps)} | ${w.p99} | ${w.cpuUsPerRequest.toFixed(0)} | ${settledIn.toFixed(1)} s |`);
+        log(`| ${round + 1} | ${s.name} | ${Math.round(w.rps)} | ${w.p99} |${INSIDE ? ` ${w.insideP99} |` : ''} ${w.cpuUsPerRequest.toFixed(0)} | ${settledIn.toFixed(1)} s |`);
       }
     }
     const rate = (n: 'A' | 'B') => mean(windows[n].map((w) => w.rps));
@@ -232,6 +242,10 @@ async function main(): Promise<void> {
     log(`\nA: ${Math.round(rate('A'))} requests/s, ${cpu('A').toFixed(1)} µs of CPU a request, p99 ${p99('A').toFixed(1)} ms (means of ${ROUNDS} windows)`);
     log(`B: ${Math.round(rate('B'))} requests/s, ${cpu('B').toFixed(1)} µs of CPU a request, p99 ${p99('B').toFixed(1)} ms`);
     log(`B against A: ${(rate('B') / rate('A')).toFixed(3)}× the requests a second, ${(cpu('B') / cpu('A')).toFixed(3)}× the CPU a request, ${(p99('B') / p99('A')).toFixed(3)}× the p99`);
+    if (INSIDE) {
+      const inside = (n: 'A' | 'B') => mean(windows[n].map((w) => w.insideP99));
+      log(`p99 inside the service: A ${inside('A').toFixed(1)} ms, B ${inside('B').toFixed(1)} ms (means), B against A ${(inside('B') / inside('A')).toFixed(3)}×`);
+    }
     if (conflicts > 0) log(`(${conflicts} hires answered 409 in all: a concurrent hire on the same contract met again on its retry)`);
   } finally {
     for (const s of services) {

@@ -36,7 +36,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { BENCH_TOKEN, benchContractId, preloadContracts, root, rssMb, startNodeOptions, waitReady, waitSettled, writeBenchTokens } from './api-bench-support';
+import { BENCH_TOKEN, benchContractId, eachLine, preloadContracts, root, rssMb, SERVICE_LATENCY_PRELOAD, ServiceLatencyProbe, startNodeOptions, waitReady, waitSettled, writeBenchTokens, type ServiceLatency } from './api-bench-support';
 import { openLoop, type OpenLoopResult } from './open-loop';
 
 const env = process.env;
@@ -63,16 +63,6 @@ function log(line: string): void {
 
 /** A scenario's figures, from autocannon or the open-loop client (a 409 among the non-2xx is a concurrency conflict that its one retry met again). */
 type Result = Pick<OpenLoopResult, 'rps' | 'p50' | 'p99' | 'non2xx' | 'statuses' | 'errors'>;
-
-/** What `service-latency.preload.cjs` measured inside the service during a row (ms). */
-interface ServiceLatency {
-  requests: number;
-  p50: number;
-  p99: number;
-  max: number;
-  loopDelayP99: number;
-  loopDelayMax: number;
-}
 
 /** `n`, and the status codes of the non-2xx answers among them: "1 (409 ×1)". */
 function failures(r: Result): string {
@@ -208,38 +198,17 @@ async function main(): Promise<void> {
     if (build.status !== 0) throw new Error('npm run build failed');
     const nodeArgs = (env['BENCH_SERVICE_NODE_ARGS'] ?? '').split(' ').filter((a) => a.length > 0);
     // The service's own share of the hires' latency is measured inside it (see the preload).
-    const preload = ['-r', join(root, 'test/bench/service-latency.preload.cjs')];
-    const child = spawn(process.execPath, [...startNodeOptions(), ...preload, ...nodeArgs, join(root, 'dist/apps/api/main.js')], {
+    const child = spawn(process.execPath, [...startNodeOptions(), ...SERVICE_LATENCY_PRELOAD, ...nodeArgs, join(root, 'dist/apps/api/main.js')], {
       cwd: root,
       env: { ...env, SROI_DATA_DIR: dir, PORT: String(PORT), SROI_DEMO: 'off', HOST: '127.0.0.1', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    // Drained whole (a full pipe would block the service); the heap compaction's line is shown.
-    let pending = '';
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      const lines = (pending + chunk).split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        if (line.includes('compacted the heap')) log(`service: ${line.replace(/^.*\[HeapCompaction\]\s*/, '')}`);
-        if (line.startsWith('SERVICE_LATENCY ')) latencyLine?.(JSON.parse(line.slice('SERVICE_LATENCY '.length)) as ServiceLatency);
-      }
+    // The heap compaction's line is shown.
+    const inside = new ServiceLatencyProbe(child);
+    eachLine(child, (line) => {
+      if (inside.line(line)) return;
+      if (line.includes('compacted the heap')) log(`service: ${line.replace(/^.*\[HeapCompaction\]\s*/, '')}`);
     });
-    let latencyLine: ((figures: ServiceLatency) => void) | undefined;
-    /** Runs `work` with the service measuring its own latency (SIGUSR2 starts and ends it). */
-    const measuredInside = async <T>(work: () => Promise<T>): Promise<[T, ServiceLatency]> => {
-      child.kill('SIGUSR2');
-      const result = await work();
-      const figures = new Promise<ServiceLatency>((resolveFigures, rejectFigures) => {
-        const timer = setTimeout(() => rejectFigures(new Error('the service did not print its latency within 10 s')), 10_000);
-        latencyLine = (f) => {
-          clearTimeout(timer);
-          latencyLine = undefined;
-          resolveFigures(f);
-        };
-      });
-      child.kill('SIGUSR2');
-      return [result, await figures];
-    };
     try {
       const readyMs = await waitReady(PORT, child, 600_000);
       log(`service ready (projections caught up from position 0) after ${(readyMs / 1000).toFixed(1)} s`);
@@ -267,9 +236,9 @@ async function main(): Promise<void> {
       row('POST /hires (record a hire)', serviceHires.full, '≥ 2,000/s, p99 ≤ 20 ms');
       for (const rate of HIRE_RATES) {
         await quiet();
-        const [even, inside] = await measuredInside(() => paced(PORT, rate, DURATION, hire));
+        const [even, measuredInside] = await inside.around(() => paced(PORT, rate, DURATION, hire));
         serviceHires.even.push(even);
-        inService.push(inside);
+        inService.push(measuredInside);
         row(`POST /hires sent evenly at ${rate.toLocaleString('en')}/s`, even, 'p99 ≤ 20 ms at ≥ 2,000/s');
       }
       await quiet();
