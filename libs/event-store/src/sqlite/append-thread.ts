@@ -38,6 +38,11 @@ function appendThreadMain(groupCommitFor: typeof createGroupCommit, load: (id: s
   db.defaultSafeIntegers(true);
   db.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
   db.pragma(`synchronous = ${options.synchronous}`);
+  // Each append of a group commit runs in a savepoint, whose undo pages SQLite writes to a
+  // temporary file once they pass 64 KiB: a batch of a few dozen appends does (after a stall, when
+  // the queue is long), and then each page costs two write() calls on this thread. In memory they
+  // cost none; they are bounded by the batch and dropped at its commit.
+  db.pragma('temp_store = MEMORY');
   db.pragma(`wal_autocheckpoint = ${options.autoCheckpointPages ?? 1000}`);
   const commit = groupCommitFor(db);
   const pause = new Int32Array(new SharedArrayBuffer(4));

@@ -62,8 +62,9 @@ export interface SqliteEventStoreOptions {
   backgroundCheckpoints?: boolean;
   /**
    * When the background checkpoints run, and when the WAL starts over (see {@link WalCheckpointerOptions}).
-   * Default: with the append thread, every 1,000 commits or 60 s, the WAL starting over past 32,768
-   * frames (see {@link APPEND_THREAD_CHECKPOINTS}); on the event loop, WalCheckpointer's defaults.
+   * Default: with the append thread, every 200 commits or 60 s and after 200 ms without a commit,
+   * the writer finishing one past 4,096 frames (see {@link APPEND_THREAD_CHECKPOINTS}); on the
+   * event loop, WalCheckpointer's defaults.
    */
   checkpoints?: Omit<WalCheckpointerOptions, 'synchronous'>;
 }
@@ -72,17 +73,24 @@ export interface SqliteEventStoreOptions {
  * Background checkpoints of a store that commits on the append thread. Each append changes a page
  * of the stream index at random (the stream's last entries), and a checkpoint writes each changed
  * page back once however often it changed since the last one, so rarer checkpoints write less: in
- * the fourth session, checkpoints every 1,000 commits (the WAL starting over past 32,768 frames,
- * 128 MB) gave 1,366–1,648 against 1,025–1,330 hires a second with SQLite's auto-checkpoint every
- * 1,000 pages in the thread's commits. But no commit goes on during the writer's finishing
- * checkpoint (see WalCheckpointer.committed()), and with a WAL that large it took 110–240 ms:
- * appends sent evenly at 1,000 a second to the bench's hires floor (a bare server on this store)
- * waited up to 110–190 ms in five windows of six. Past 4,096 frames (16 MB), every 200 commits:
- * at most 24–42 ms, p99 12–21 against 17–68 ms, for about 15 % fewer appends a second at full
- * speed (three alternating pairs: 6,055–6,887 against 5,877–7,340), far above what the service
- * asks of it. A restart after a crash also reads a smaller WAL.
+ * the fourth session, checkpoints every 1,000 commits gave 1,366–1,648 against 1,025–1,330 hires a
+ * second with SQLite's auto-checkpoint every 1,000 pages in the thread's commits.
+ *
+ * The WAL starts over only once a checkpoint has copied all of it. In a quiet moment (no commit
+ * for 200 ms) a background checkpoint does, and the next commit starts the WAL over at no cost to
+ * anyone. Under steady commits only the writer's finishing checkpoint can (see
+ * WalCheckpointer.committed()), and no commit goes on meanwhile: it copies the pages of the last
+ * few hundred commits and syncs them, 4–18 ms mostly in drive runs at 1,000–2,000 hires a second,
+ * 50–100 ms at times. Past 4,096 frames (16 MB) that comes about once a second at 2,000 hires a
+ * second. A larger WAL makes it rarer but not shorter: 110–240 ms past 32,768 frames (tenth
+ * session); 24–44 ms, at times 80–200 ms, with the checkpoint worker also syncing the file after
+ * each partial checkpoint (twentieth session; not kept: at 16 MB it left the finishes as long as
+ * they were). In paired runs at 2,000 hires a second, past 32,768 and 65,536 frames, the
+ * service's own p99 was 0.53 and 0.70× this setting's but the client's 1.63 and 1.83×: 50
+ * connections absorb many short stalls, not a few long ones. A smaller WAL is also quicker to
+ * read after a crash.
  */
-const APPEND_THREAD_CHECKPOINTS = { everyCommits: 200, intervalMs: 60_000, restartFrames: 4_096 } as const;
+const APPEND_THREAD_CHECKPOINTS = { everyCommits: 200, intervalMs: 60_000, restartFrames: 4_096, quietMs: 200 } as const;
 
 /** `wal_autocheckpoint` of the committing connection when the background checkpointer has failed. */
 const FALLBACK_CHECKPOINT_PAGES = 1000;
@@ -186,6 +194,8 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
     withBusyRetrySync(() => this.db.pragma('journal_mode = WAL'), this.lockWaitMs);
     this.db.pragma(`synchronous = ${this.synchronous}`);
+    // The group commit's savepoints keep their undo pages in memory (see append-thread.ts).
+    this.db.pragma('temp_store = MEMORY');
     withBusyRetrySync(() => migrate(this.db), this.lockWaitMs);
     this.commitSignal = commitSignalFor(this.path);
     this.useAppendThread = options.appendThread ?? true;

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -154,6 +154,46 @@ describe('background WAL checkpoints', () => {
     expect(await Promise.all(exits)).toEqual([[0], [0]]);
     for (const spy of terminated) expect(spy).not.toHaveBeenCalled();
     await store.close();
+  });
+
+  it('once no commit has come for quietMs, checkpoints the whole WAL, and the next commit starts it over with no finishing checkpoint of the writer\'s', async () => {
+    const file = join(dir, 'quiet', 'data.sqlite');
+    mkdirSync(join(dir, 'quiet'));
+    const writer = new Database(file);
+    writer.pragma('journal_mode = WAL');
+    // Neither the commit count nor the timer nor the WAL's size asks for a checkpoint in this test.
+    const quietMs = 500;
+    const checkpointer = WalCheckpointer.forConnection(writer, file, { what: 'the test database', fallbackPages: 1000, everyCommits: 1_000_000, intervalMs: 600_000, restartFrames: 1_000_000, quietMs });
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    try {
+      writer.exec('CREATE TABLE t (x TEXT)');
+      const insert = writer.prepare('INSERT INTO t VALUES (?)');
+      const commit = (text: string) => {
+        insert.run(text);
+        return checkpointer.committed();
+      };
+      for (let i = 0; i < 100; i++) commit('y'.repeat(3000));
+      // Commits 150 ms apart, past quietMs in all: each one puts the quiet moment off.
+      for (let i = 0; i < 4; i++) {
+        await sleep(150);
+        commit('z'.repeat(3000));
+      }
+      expect(checkpointer.stats().checkpoints).toBe(0);
+      await until('the quiet checkpoint has run', () => checkpointer.stats().checkpoints === 1);
+      const quiet = checkpointer.stats();
+      expect(quiet.lastLogFrames).toBeGreaterThan(100);
+      expect(quiet.lastCheckpointedFrames).toBe(quiet.lastLogFrames);
+      expect(commit('w')).toBe(false);
+      // The WAL started over: it holds that last commit's frames only.
+      const other = new Database(file);
+      const [row] = other.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
+      other.close();
+      expect(row.log).toBeGreaterThan(0);
+      expect(row.log).toBeLessThan(10);
+    } finally {
+      checkpointer.close();
+      writer.close();
+    }
   });
 
   it('tells its owner when the worker cannot go on (here: the file cannot be opened)', async () => {

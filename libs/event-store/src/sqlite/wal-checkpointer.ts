@@ -46,6 +46,12 @@ export interface WalCheckpointerOptions {
   restartFrames?: number;
   /** The synchronous mode of the checkpointing connection (its fsyncs). Default FULL. */
   synchronous?: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
+  /**
+   * After this long without a commit (ms), a background checkpoint: with nothing committed
+   * meanwhile it copies the whole WAL, and the next commit starts the WAL over without any
+   * finishing checkpoint of the writer's. Default: none (only `everyCommits` and `intervalMs`).
+   */
+  quietMs?: number;
 }
 
 export interface WalCheckpointerStats {
@@ -75,6 +81,8 @@ export class WalCheckpointer {
   private previousLogFrames: number | undefined;
   private worker: Worker | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private quietTimer: NodeJS.Timeout | undefined;
+  private lastCommitAt = 0;
   private inFlight = false;
   private commitsSince = 0;
   private closing = false;
@@ -146,6 +154,10 @@ export class WalCheckpointer {
   committed(): boolean {
     if (!this.started) this.start();
     if (++this.commitsSince >= this.everyCommits) this.request();
+    if (this.options.quietMs !== undefined) {
+      this.lastCommitAt = performance.now();
+      this.quietTimer ??= this.whenQuiet(this.options.quietMs);
+    }
     if (!this.finishDue) return false;
     this.finishDue = false;
     return true;
@@ -163,6 +175,7 @@ export class WalCheckpointer {
   close(timeoutMs = 10_000): void {
     this.closing = true;
     clearInterval(this.timer);
+    clearTimeout(this.quietTimer);
     const worker = this.worker;
     this.worker = undefined;
     if (!worker || this.failed) return;
@@ -191,6 +204,26 @@ export class WalCheckpointer {
     }
     this.previousLogFrames = logFrames;
     this.request();
+  }
+
+  /**
+   * In `delayMs`, a checkpoint if no commit has come for `quietMs` by then, else a look again when
+   * it may have; and again later while a checkpoint is under way (it may have met commits).
+   */
+  private whenQuiet(delayMs: number): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.quietTimer = undefined;
+      const quietMs = this.options.quietMs;
+      if (this.closing || this.failed || quietMs === undefined) return;
+      const quietFor = performance.now() - this.lastCommitAt;
+      if (quietFor < quietMs || this.inFlight) {
+        this.quietTimer = this.whenQuiet(this.inFlight ? quietMs : Math.max(quietMs - quietFor, 1));
+        return;
+      }
+      if (this.commitsSince > 0) this.request();
+    }, delayMs);
+    timer.unref();
+    return timer;
   }
 
   private request(): void {
