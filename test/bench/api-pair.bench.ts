@@ -10,8 +10,10 @@
  *   PAIR_A=/tmp/service-a/main.js npm run bench:api-pair          # B: this checkout, built here
  *
  * Prints each window (requests a second, p99, the service's CPU a request from /proc; in the hires
- * modes also the p99 inside the service, see service-latency.preload.cjs) and, for B against A,
- * the ratio of the mean rates, of the mean CPU a request and of the mean p99s.
+ * modes also the p99 and the longest request inside the service, see service-latency.preload.cjs;
+ * in hires-even how late the client sent its requests, the p99: all connections were busy) and,
+ * for B against A, the ratio of the mean rates, of the mean CPU a request and of the mean p99s,
+ * and of the median p99s (one window where both stalled for a second moves the means a lot).
  *
  * Environment:
  *   PAIR_A        a built service bundle (dist/apps/api/main.js of the build to compare against); required.
@@ -71,6 +73,8 @@ const INSIDE = MODE === 'hires' || MODE === 'hires-even';
 interface WindowLoad {
   rps: number;
   p99: number;
+  /** p99 of how late the open-loop client sent its requests (ms; hires-even) */
+  sentLateP99?: number;
   failed: number;
   /** hires answered 409 (see failedOf) */
   conflicts: number;
@@ -83,6 +87,9 @@ interface Window {
   cpuUsPerRequest: number;
   /** p99 inside the service (ms), in the hires modes */
   insideP99: number;
+  /** the longest request inside the service (ms), in the hires modes */
+  insideMax: number;
+  sentLateP99?: number;
 }
 
 let hireSeq = 0;
@@ -140,6 +147,7 @@ function evenHires(port: number, seconds: number): Promise<WindowLoad> {
   return openLoop(port, RATE, seconds, CONNECTIONS, headers, () => ({ method: 'POST', path: `/v1/contracts/${randomContract()}/hires`, body: hireBody() })).then((r) => ({
     rps: r.rps,
     p99: r.p99,
+    sentLateP99: r.sendDelayP99,
     failed: r.non2xx - (r.statuses['409'] ?? 0) + r.errors,
     conflicts: r.statuses['409'] ?? 0,
     total: Math.round(r.rps * seconds),
@@ -163,7 +171,14 @@ async function measure(s: Service): Promise<Window> {
   if (w.failed > 0) throw new Error(`build ${s.name}: ${w.failed} requests failed in a window`);
   conflicts += w.conflicts;
   // 100 clock ticks a second: a tick is 10,000 µs.
-  return { rps: w.rps, p99: w.p99, cpuUsPerRequest: ((cpuTicks(s.child) - before) * 10_000) / w.total, insideP99: inside?.p99 ?? Number.NaN };
+  return {
+    rps: w.rps,
+    p99: w.p99,
+    cpuUsPerRequest: ((cpuTicks(s.child) - before) * 10_000) / w.total,
+    insideP99: inside?.p99 ?? Number.NaN,
+    insideMax: inside?.max ?? Number.NaN,
+    sentLateP99: w.sentLateP99,
+  };
 }
 
 function start(name: 'A' | 'B', bundle: string, dir: string, port: number): Service {
@@ -188,6 +203,12 @@ function copyBundle(bundle: string, folder: string): string {
 }
 
 const mean = (xs: number[]) => xs.reduce((sum, x) => sum + x, 0) / xs.length;
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const EVEN = MODE === 'hires-even';
 
 async function main(): Promise<void> {
   const givenA = env['PAIR_A'];
@@ -221,7 +242,10 @@ async function main(): Promise<void> {
     for (const s of services) await load(s, WARM_UP_SECONDS);
 
     const windows: Record<'A' | 'B', Window[]> = { A: [], B: [] };
-    log(`\n| window | build | requests/s | p99 ms |${INSIDE ? ' p99 inside the service ms |' : ''} service CPU µs a request | settled in |\n|--:|:--|--:|--:|${INSIDE ? '--:|' : ''}--:|--:|`);
+    log(
+      `\n| window | build | requests/s | p99 ms |${EVEN ? ' sent after due p99 ms |' : ''}${INSIDE ? ' inside the service p99 (max) ms |' : ''} service CPU µs a request | settled in |` +
+        `\n|--:|:--|--:|--:|${EVEN ? '--:|' : ''}${INSIDE ? '--:|' : ''}--:|--:|`,
+    );
     for (let round = 0; round < ROUNDS; round++) {
       // A B, B A, A B...: neither build always goes first.
       for (const s of round % 2 === 0 ? services : [...services].reverse()) {
@@ -233,7 +257,9 @@ async function main(): Promise<void> {
         const settledIn = await waitSettled(s.child, 120_000);
         const w = await measure(s);
         windows[s.name].push(w);
-        log(`| ${round + 1} | ${s.name} | ${Math.round(w.rps)} | ${w.p99} |${INSIDE ? ` ${w.insideP99} |` : ''} ${w.cpuUsPerRequest.toFixed(0)} | ${settledIn.toFixed(1)} s |`);
+        log(
+          `| ${round + 1} | ${s.name} | ${Math.round(w.rps)} | ${w.p99} |${EVEN ? ` ${w.sentLateP99} |` : ''}${INSIDE ? ` ${w.insideP99} (${w.insideMax}) |` : ''} ${w.cpuUsPerRequest.toFixed(0)} | ${settledIn.toFixed(1)} s |`,
+        );
       }
     }
     const rate = (n: 'A' | 'B') => mean(windows[n].map((w) => w.rps));
@@ -242,9 +268,15 @@ async function main(): Promise<void> {
     log(`\nA: ${Math.round(rate('A'))} requests/s, ${cpu('A').toFixed(1)} µs of CPU a request, p99 ${p99('A').toFixed(1)} ms (means of ${ROUNDS} windows)`);
     log(`B: ${Math.round(rate('B'))} requests/s, ${cpu('B').toFixed(1)} µs of CPU a request, p99 ${p99('B').toFixed(1)} ms`);
     log(`B against A: ${(rate('B') / rate('A')).toFixed(3)}× the requests a second, ${(cpu('B') / cpu('A')).toFixed(3)}× the CPU a request, ${(p99('B') / p99('A')).toFixed(3)}× the p99`);
+    const medianP99 = (n: 'A' | 'B') => median(windows[n].map((w) => w.p99));
+    log(`p99, medians of the windows: A ${medianP99('A').toFixed(1)} ms, B ${medianP99('B').toFixed(1)} ms, B against A ${(medianP99('B') / medianP99('A')).toFixed(3)}×`);
     if (INSIDE) {
       const inside = (n: 'A' | 'B') => mean(windows[n].map((w) => w.insideP99));
-      log(`p99 inside the service: A ${inside('A').toFixed(1)} ms, B ${inside('B').toFixed(1)} ms (means), B against A ${(inside('B') / inside('A')).toFixed(3)}×`);
+      const insideMedian = (n: 'A' | 'B') => median(windows[n].map((w) => w.insideP99));
+      log(`p99 inside the service: A ${inside('A').toFixed(1)} ms, B ${inside('B').toFixed(1)} ms (means), B against A ${(inside('B') / inside('A')).toFixed(3)}×; medians ${insideMedian('A').toFixed(1)} and ${insideMedian('B').toFixed(1)} ms, ${(insideMedian('B') / insideMedian('A')).toFixed(3)}×`);
+      log(
+        `(the inside p99 counts at most the ${CONNECTIONS} requests a stall holds inside the service, while the rest wait in the client for a connection: read it beside the client's p99, and the longest request inside beside both)`,
+      );
     }
     if (conflicts > 0) log(`(${conflicts} hires answered 409 in all: a concurrent hire on the same contract met again on its retry)`);
   } finally {
