@@ -162,7 +162,7 @@ describe('background WAL checkpoints', () => {
     const writer = new Database(file);
     writer.pragma('journal_mode = WAL');
     // Neither the commit count nor the timer nor the WAL's size asks for a checkpoint in this test.
-    const quietMs = 500;
+    const quietMs = 1_000;
     const checkpointer = WalCheckpointer.forConnection(writer, file, { what: 'the test database', fallbackPages: 1000, everyCommits: 1_000_000, intervalMs: 600_000, restartFrames: 1_000_000, quietMs });
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     try {
@@ -173,9 +173,9 @@ describe('background WAL checkpoints', () => {
         return checkpointer.committed();
       };
       for (let i = 0; i < 100; i++) commit('y'.repeat(3000));
-      // Commits 150 ms apart, past quietMs in all: each one puts the quiet moment off.
-      for (let i = 0; i < 4; i++) {
-        await sleep(150);
+      // Commits 200 ms apart, past quietMs in all: each one puts the quiet moment off.
+      for (let i = 0; i < 6; i++) {
+        await sleep(200);
         commit('z'.repeat(3000));
       }
       expect(checkpointer.stats().checkpoints).toBe(0);
