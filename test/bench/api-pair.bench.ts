@@ -69,6 +69,8 @@ interface Service {
 
 /** The hires modes time each request inside the service too: the client's p99 also holds the machine's and the load generator's moments. */
 const INSIDE = MODE === 'hires' || MODE === 'hires-even';
+/** Hires sent evenly by the open-loop client, which also says how late it sent them. */
+const EVEN = MODE === 'hires-even';
 
 interface WindowLoad {
   rps: number;
@@ -89,6 +91,7 @@ interface Window {
   insideP99: number;
   /** the longest request inside the service (ms), in the hires modes */
   insideMax: number;
+  /** p99 of how late the client sent its requests (ms), in hires-even */
   sentLateP99?: number;
 }
 
@@ -208,7 +211,6 @@ const median = (xs: number[]) => {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
-const EVEN = MODE === 'hires-even';
 
 async function main(): Promise<void> {
   const givenA = env['PAIR_A'];
