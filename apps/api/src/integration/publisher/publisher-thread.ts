@@ -40,7 +40,8 @@ const STOP_TIMEOUT_MS = 30_000;
  * Off by default: on the 2-core machine of the benchmarks, where the thread competes with the load
  * generator for the second core, it gave the status reads under writes 1.075x (ahead in 4 windows
  * of 6) but the hires at 2,000/s no better p99 at 1.135x the CPU a hire (bench:api-pair, one
- * bundle, SROI_PUBLISHER_THREAD off against on; apps/api/benchmark-log.md, sixteenth session).
+ * bundle, SROI_PUBLISHER_THREAD off against on; apps/api/benchmark-log.md, sixteenth session;
+ * drive runs of the twenty-first session again level, the machine waiting twice as long for a core).
  */
 export class PublisherThread extends PublisherHandle {
   private report: PublisherReport = { state: 'stopped', caughtUp: false, warm: false, lastPublishedPosition: null, publishedEvents: 0, lastError: null };
