@@ -5,7 +5,7 @@ import { dumpReadModels, ReadModelDatabase } from '../../projections/read-model-
 import { rebuildReadModels } from '../../projections/rebuild';
 import { Ledger, openStore, seedPortfolio, tempDir } from '../../projections/testing/ledger';
 import { caughtUp as projectionsCaughtUp, readModelsIn, type ReadModelsFixture } from '../../projections/testing/read-models.fixture';
-import { INTEGRATION_STREAM_PREFIX, integrationStream, municipalitySlug } from '../integration-streams';
+import { INTEGRATION_STREAM_PREFIX, integrationStream, municipalitySlug, publicEventStoreId } from '../integration-streams';
 import { testMapper, type TestState } from '../testing/test-mapper';
 import { IntegrationPublisher, type PublicEventMapper } from './integration-publisher';
 import { INTEGRATION_FILE, PublisherCheckpoint } from './publisher-checkpoint';
@@ -57,7 +57,7 @@ async function published(p: IntegrationPublisher, timeoutMs = 10_000): Promise<v
   }
 }
 
-/** What the mapper yields for the whole log, by integration stream: the expected content. */
+/** What the mapper yields for the whole log, by integration stream: the expected content (the events' ids in the store). */
 async function expectedByStream(): Promise<Map<string, string[]>> {
   const states = new Map<string, TestState>();
   const out = new Map<string, string[]>();
@@ -67,7 +67,7 @@ async function expectedByStream(): Promise<Map<string, string[]>> {
     states.set(e.streamId, r.state);
     for (const env of r.events) {
       const stream = integrationStream(env.municipality);
-      out.set(stream, [...(out.get(stream) ?? []), env.id]);
+      out.set(stream, [...(out.get(stream) ?? []), publicEventStoreId(env.id, env.occurredAt)]);
     }
   }
   return out;
@@ -95,7 +95,8 @@ describe('IntegrationPublisher', () => {
     const events = (await all()).filter((e) => e.streamId.startsWith(INTEGRATION_STREAM_PREFIX));
     for (const e of events) {
       const envelope = e.data as unknown as PublicEventEnvelope;
-      expect(e.id).toBe(envelope.id);
+      expect(e.id).toBe(publicEventStoreId(envelope.id, envelope.occurredAt));
+      expect(e.id).not.toBe(envelope.id);
       expect(e.type).toBe(envelope.type);
       expect(e.metadata).toMatchObject({ schemaVersion: 1, sourcePosition: envelope.sourcePosition });
       expect(typeof e.metadata['causationId']).toBe('string');
@@ -104,6 +105,12 @@ describe('IntegrationPublisher', () => {
     const sources = events.filter((e) => e.streamId === 'integration-utrecht').map((e) => [BigInt(e.metadata['sourcePosition'] as string), e.metadata['sourceIndex'] as number] as const);
     for (let i = 1; i < sources.length; i++) {
       expect(sources[i][0] > sources[i - 1][0] || (sources[i][0] === sources[i - 1][0] && sources[i][1] > sources[i - 1][1])).toBe(true);
+    }
+    // Within a stream the store ids follow the sources' recording instants (time-ordered, as the store's own ids).
+    for (const stream of expected.keys()) {
+      const ids = events.filter((e) => e.streamId === stream).map((e) => e.id);
+      expect(ids.length).toBeGreaterThan(1);
+      expect(ids.map((id) => id.slice(0, 13))).toEqual(ids.map((id) => id.slice(0, 13)).sort());
     }
   });
 

@@ -4,7 +4,7 @@ import { OBLIGATION_STATUS_OBSERVED, type PublicEventEnvelope } from '@sroi/inte
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CONTRACT_STREAM_PREFIX, OBLIGATION_STREAM_PREFIX, contractStream, obligationStream, withSharedCatalogue } from '../../shared/event-codec';
 import { Lru } from '../../shared/lru';
-import { integrationStream, type IntegrationEventMetadata } from '../integration-streams';
+import { integrationStream, publicEventStoreId, type IntegrationEventMetadata } from '../integration-streams';
 import type { PublisherCheckpoint } from './publisher-checkpoint';
 import type { PublisherHandle } from './publisher-handle';
 
@@ -127,7 +127,8 @@ export class PublishFailure extends Error {
  * the publisher resumes from its saved checkpoint (at or before what it appended), and before
  * appending to a stream it reads the stream's last event and drops what is already there. Appends
  * expect the stream's revision, so a second publisher (another instance on EventStoreDB) makes
- * one of them re-read the tail instead of writing twice. Event ids are the envelopes' stable ids.
+ * one of them re-read the tail instead of writing twice. Event ids derive from the envelopes' stable
+ * ids (publicEventStoreId), time-ordered.
  *
  * The mapper is pure and keeps a per-contract state; states are cached (LRU) and rebuilt on a miss
  * by re-mapping the contract's stream up to the event (the output of that replay is discarded).
@@ -527,7 +528,7 @@ function toEventData(o: Outgoing): EventData {
     causationId: o.causationId,
     correlationId: o.correlationId,
   };
-  return { id: o.envelope.id, type: o.envelope.type, data: o.envelope as unknown as EventData['data'], metadata };
+  return { id: publicEventStoreId(o.envelope.id, o.envelope.occurredAt), type: o.envelope.type, data: o.envelope as unknown as EventData['data'], metadata };
 }
 
 function timeout(ms: number): { promise: Promise<typeof TIMEOUT>; cancel: () => void } {
