@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { BadRequestException } from '@nestjs/common';
 import { DomainError } from '@sroi/domain';
 import { EventStoreUnavailableError, WrongExpectedVersionError } from '@sroi/event-store';
-import { uuidv5 } from './ids';
+import { SROI_NAMESPACE, uuidv5 } from './ids';
 import { ProblemException, RetryLaterError } from './problem';
 import { toProblem } from './problem.filter';
 import { PortfolioQueryDto } from '../contracts/contract-query.dto';
@@ -59,6 +60,30 @@ describe('query parameters', () => {
 describe('uuidv5', () => {
   it('matches the RFC 9562 example (DNS namespace, www.example.com)', () => {
     expect(uuidv5('www.example.com', '6ba7b810-9dad-11d1-80b4-00c04fd430c8')).toBe('2ed6657d-e927-568b-95e1-2665a8aea6a2');
+  });
+
+  it('is the RFC\'s construction for any name and namespace: SHA-1 of the namespace\'s bytes and the name in UTF-8, version 5, variant 10', () => {
+    // The RFC's steps, spelled out: the hash's first 16 bytes, with the version and variant bits set.
+    const reference = (name: string, namespace: string): string => {
+      const b = createHash('sha1').update(Buffer.from(namespace.replace(/-/g, ''), 'hex')).update(name, 'utf8').digest().subarray(0, 16);
+      b[6] = (b[6] & 0x0f) | 0x50;
+      b[8] = (b[8] & 0x3f) | 0x80;
+      const h = b.toString('hex');
+      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    };
+    const namespaces = [SROI_NAMESPACE, '6ba7b810-9dad-11d1-80b4-00c04fd430c8', '0b7f3c52-1f4e-4d8a-9a57-3c1e6d2f8b94'];
+    const names = ['', 'a', 'Súdwest-Fryslân', '日本語', '🙂/0', ...Array.from({ length: 200 }, (_, i) => `0193a6c2-7d3e-7b1a-9c4e-${String(i).padStart(12, '0')}/${i % 3}`)];
+    const variants = new Set<string>();
+    for (const namespace of namespaces) {
+      for (const name of names) {
+        const id = uuidv5(name, namespace);
+        expect(id).toBe(reference(name, namespace));
+        expect(id[14]).toBe('5');
+        variants.add(id[19]);
+      }
+    }
+    expect([...variants].sort()).toEqual(['8', '9', 'a', 'b']);
+    expect(uuidv5('a')).toBe(reference('a', SROI_NAMESPACE));
   });
 });
 
