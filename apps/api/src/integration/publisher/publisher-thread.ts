@@ -41,7 +41,9 @@ const STOP_TIMEOUT_MS = 30_000;
  * generator for the second core, it gave the status reads under writes 1.075x (ahead in 4 windows
  * of 6) but the hires at 2,000/s no better p99 at 1.135x the CPU a hire (bench:api-pair, one
  * bundle, SROI_PUBLISHER_THREAD off against on; apps/api/benchmark-log.md, sixteenth session;
- * drive runs of the twenty-first session again level, the machine waiting twice as long for a core).
+ * drive runs of the twenty-first session again level, the machine waiting twice as long for a core;
+ * in the twenty-second's, after the public events' ids became time-ordered, worse: p99 58-74 ms
+ * and a window of 1.5 s against 34-40 ms, at ~1.15x the CPU a hire).
  */
 export class PublisherThread extends PublisherHandle {
   private report: PublisherReport = { state: 'stopped', caughtUp: false, warm: false, lastPublishedPosition: null, publishedEvents: 0, lastError: null };
