@@ -15,7 +15,17 @@ export interface PreparedAppend {
 
 /** What became of one append, as plain data (errors are made on the caller's side). */
 export type AppendOutcome =
-  | { kind: 'appended'; nextExpectedRevision: bigint; position: bigint }
+  | {
+      kind: 'appended';
+      nextExpectedRevision: bigint;
+      position: bigint;
+      /**
+       * Where the events were written now: the first one's position, and the group's recording
+       * instant. Both absent when the append was answered from an earlier one (nothing written).
+       */
+      firstPosition?: bigint;
+      recordedAt?: string;
+    }
   | { kind: 'wrong-expected-version'; streamId: string; expected: ExpectedRevision; actual: bigint | 'no_stream' }
   | { kind: 'duplicate-event-id'; eventId: string; streamId: string }
   | { kind: 'failed'; name: string; message: string; code: string | undefined };
@@ -96,16 +106,18 @@ export function createGroupCommit(db: Database.Database): GroupCommit {
     if (!holds(expected, actual)) return { kind: 'wrong-expected-version', streamId, expected, actual };
     let revision = last ? last.revision : -1n;
     let position = 0n;
+    let firstPosition = -1n;
     for (const [id, type, data, metadata] of events) {
       revision++;
       try {
         position = BigInt(insert.run(streamId, revision, id, type, data, metadata, recordedAt).lastInsertRowid);
+        if (firstPosition < 0n) firstPosition = position;
       } catch (error) {
         if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw { refused: { kind: 'duplicate-event-id', eventId: id, streamId } } satisfies Refusal;
         throw error;
       }
     }
-    return { kind: 'appended', nextExpectedRevision: revision, position };
+    return { kind: 'appended', nextExpectedRevision: revision, position, firstPosition, recordedAt };
   });
 
   const isBusy = (error: unknown): boolean => {

@@ -289,6 +289,86 @@ describe('SQLite engine', () => {
     await store.close();
   });
 
+  for (const appendThread of [true, false]) {
+    const where = appendThread ? 'the append thread' : 'the event loop';
+    it(`hands the subscriptions at the head what this connection just committed without reading the file (committing on ${where})`, async () => {
+      // No poll in the test's time: the subscription reads when a commit wakes it.
+      const store = new SqliteEventStore({ path: file, appendThread, pollIntervalMs: 600_000 });
+      const subscription = store.subscribeToAll();
+      const received: RecordedEvent[] = [];
+      const consumed = (async () => {
+        for await (const e of subscription) received.push(e);
+      })();
+      await new Promise((r) => setTimeout(r, 20)); // it has read the empty log and waits
+      const probe = new Database(':memory:').prepare('SELECT 1');
+      const statementAll = jest.spyOn(Object.getPrototypeOf(probe) as { all: () => unknown }, 'all');
+      try {
+        for (let i = 0; i < 20; i++) {
+          await store.appendToStream(`tail-${i % 3}`, [{ type: 'Tail', data: { i } }, { type: 'Tail', data: { i, second: true } }]);
+          while (received.length < 2 * (i + 1)) await new Promise((r) => setImmediate(r));
+        }
+        // A page read binds the position it reads after (pragmas and the like bind nothing).
+        expect(statementAll.mock.calls.filter((args: unknown[]) => typeof args[0] === 'bigint')).toEqual([]);
+      } finally {
+        statementAll.mockRestore();
+      }
+      await subscription.stop();
+      await consumed;
+      expect(received.map((e) => e.position)).toEqual(Array.from({ length: 40 }, (_, i) => BigInt(i + 1)));
+      expect(received.map(fieldsOf)).toEqual((await collect(store.readAll())).map(fieldsOf));
+      await store.close();
+    });
+
+    it(`delivers the same events as a read of the file when the tail has gaps: another connection's commits, retries, refusals (committing on ${where})`, async () => {
+      const store = new SqliteEventStore({ path: file, appendThread, pollIntervalMs: 20 });
+      const other = new SqliteEventStore({ path: file, appendThread: false });
+      const subscription = store.subscribeToAll();
+      const received: RecordedEvent[] = [];
+      // The consumer stops after each event while the gate is shut: the subscription asks for no
+      // page then, and the commits made meanwhile meet it behind the tail's gaps.
+      let gate: Promise<void> = Promise.resolve();
+      let open = () => undefined as void;
+      const consumed = (async () => {
+        for await (const e of subscription) {
+          received.push(e);
+          await gate;
+        }
+      })();
+      const retried = [{ id: randomUUID(), type: 'Retried', data: { n: 1 } }];
+      let expected = 0;
+      const delivered = async () => {
+        const deadline = Date.now() + 5_000;
+        while (received.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      };
+      for (let round = 0; round < 4; round++) {
+        gate = new Promise<void>((resolve) => (open = resolve));
+        // One group: several appends at once, a refused one among them, a retry answered from the first.
+        const outcomes = await Promise.allSettled([
+          store.appendToStream(`gap-a-${round}`, [{ type: 'Mine', data: { round } }, { type: 'Mine', data: { round, k: 2 } }]),
+          store.appendToStream(`gap-b-${round}`, [{ type: 'Refused', data: {} }], { expectedRevision: 5n }),
+          store.appendToStream('gap-retried', retried, { expectedRevision: 'any' }),
+          store.appendToStream(`gap-c-${round}`, [{ type: 'Mine', data: { round, k: 3 } }]),
+        ]);
+        expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+        expected += round === 0 ? 4 : 3;
+        // Another connection's commit between two of this one's: a gap in this connection's tail.
+        await other.appendToStream(`gap-other-${round}`, [{ type: 'Theirs', data: { round } }]);
+        await store.appendToStream(`gap-d-${round}`, [{ type: 'Mine', data: { round, k: 4 } }]);
+        expected += 2;
+        open();
+        await delivered();
+      }
+      await subscription.stop();
+      await consumed;
+      const log = await collect(store.readAll());
+      expect(log).toHaveLength(expected);
+      expect(log.filter((e) => e.type === 'Retried')).toHaveLength(1);
+      expect(received.map(fieldsOf)).toEqual(log.map(fieldsOf));
+      await other.close();
+      await store.close();
+    });
+  }
+
   it('ends subscriptions normally when the store is closed', async () => {
     const store = new SqliteEventStore({ path: file });
     const subscription = store.subscribeToAll();
@@ -301,6 +381,11 @@ describe('SQLite engine', () => {
     await expect(consumed).resolves.toBeUndefined();
   });
 });
+
+/** Everything a reader sees of an event, the stored texts included. */
+function fieldsOf(e: RecordedEvent): unknown[] {
+  return [e.position, e.streamId, e.revision, e.id, e.type, e.dataJson, e.data, e.metadata, e.recordedAt];
+}
 
 async function collect(iterable: AsyncIterable<RecordedEvent>): Promise<RecordedEvent[]> {
   const events: RecordedEvent[] = [];

@@ -25,6 +25,7 @@ import type {
 import { uuidv7 } from '../uuid-v7';
 import { validateAppend } from '../validation';
 import { AppendThread } from './append-thread';
+import { CommitTail } from './commit-tail';
 import { createGroupCommit, type AppendOutcome, type GroupCommit, type PreparedAppend } from './group-commit';
 import { migrate } from './schema';
 import { limitClause, StatementCache } from './sql-limit';
@@ -145,6 +146,15 @@ const MAX_BATCHES_OUT = 2;
 
 const SELECT_COLUMNS = 'position, stream_id, revision, event_id, type, data, metadata, recorded_at';
 
+/** The key of an unfiltered subscription's pages (see sharedPage). */
+const WHOLE_LOG = JSON.stringify({});
+
+/**
+ * Rows of this connection's last commits held for the subscriptions at most (see CommitTail): two
+ * seconds of the service's hires at 2,000 a second. More than that behind, a subscription reads the file.
+ */
+const COMMIT_TAIL_MAX = 8_192;
+
 export class SqliteEventStore implements EventStore {
   readonly engine = 'sqlite' as const;
   readonly path: string;
@@ -154,6 +164,10 @@ export class SqliteEventStore implements EventStore {
   private readonly pageSize: number;
   private readonly commitSignal: CommitSignal;
   private readonly subscriptions = new Set<AllSubscription>();
+  /** The positions the unfiltered subscriptions last asked to read after. */
+  private readonly tailReaders = new Set<{ after: bigint }>();
+  /** This connection's last commits, for the subscriptions at the head (see CommitTail). */
+  private readonly tail = new CommitTail(COMMIT_TAIL_MAX);
   private closed = false;
 
   private readonly lastOfStream: Database.Statement<[string], { revision: bigint; position: bigint }>;
@@ -268,6 +282,8 @@ export class SqliteEventStore implements EventStore {
     this.queue = [];
     try {
       const outcomes = await this.commit(batch.map((item) => item.append));
+      // Before the signal: the subscriptions it wakes ask for these events.
+      this.addToTail(batch, outcomes);
       this.commitSignal.committed();
       batch.forEach((item, i) => settle(item, outcomes[i]));
     } catch (error) {
@@ -276,6 +292,29 @@ export class SqliteEventStore implements EventStore {
       this.flushing--;
       if (this.queue.length > 0) this.scheduleFlush();
     }
+  }
+
+  /** The events a group commit wrote, as the rows a read of the log would give, onto the tail. */
+  private addToTail(batch: PendingAppend[], outcomes: AppendOutcome[]): void {
+    if (this.tailReaders.size === 0) return;
+    const rows: EventRow[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const outcome = outcomes[i];
+      if (outcome?.kind !== 'appended' || outcome.firstPosition === undefined || outcome.recordedAt === undefined) continue;
+      const { streamId, events } = batch[i].append;
+      const last = BigInt(events.length - 1);
+      // Within one append the positions follow each other; should they not, nothing is assumed.
+      if (outcome.position - outcome.firstPosition !== last) {
+        this.tail.clear();
+        return;
+      }
+      const firstRevision = outcome.nextExpectedRevision - last;
+      for (let k = 0; k < events.length; k++) {
+        const [id, type, data, metadata] = events[k];
+        rows.push([outcome.firstPosition + BigInt(k), streamId, firstRevision + BigInt(k), id, type, data, metadata, outcome.recordedAt]);
+      }
+    }
+    this.tail.add(rows);
   }
 
   /** Commits a group of appends, on the append thread while it runs, else on this connection. */
@@ -482,14 +521,23 @@ export class SqliteEventStore implements EventStore {
     this.assertOpen();
     const page = this.pageReader(options.filter);
     const key = JSON.stringify(options.filter ?? {});
+    const reader = key === WHOLE_LOG ? { after: -1n } : undefined;
+    if (reader) this.tailReaders.add(reader);
     const subscription = new PollingAllSubscription<RecordedEvent>({
       after: options.after === undefined || options.after === 'start' ? 0n : options.after,
-      readPage: (after, limit) => this.whenUnlocked(() => this.sharedPage(key, page, after, limit)),
+      readPage: (after, limit) => {
+        if (reader) reader.after = after;
+        return this.whenUnlocked(() => this.sharedPage(key, page, after, limit));
+      },
       pageSize: this.pageSize,
       pollIntervalMs: this.pollIntervalMs,
       commitSignal: this.commitSignal,
       toRecordedEvent: (event) => event,
-      onEnd: (s) => this.subscriptions.delete(s),
+      onEnd: (s) => {
+        this.subscriptions.delete(s);
+        if (reader) this.tailReaders.delete(reader);
+        if (this.tailReaders.size === 0) this.tail.clear();
+      },
     });
     this.subscriptions.add(subscription);
     return subscription;
@@ -502,15 +550,25 @@ export class SqliteEventStore implements EventStore {
    * projections, publisher, the repository's watcher): one read and one parse instead of three
    * (the three reads and parses took ~6 % of the event loop while hires ran at full speed). Kept
    * for the turn only, so a page read before another process's commit is never handed out after
-   * it.
+   * it. An unfiltered page whose events this connection has just committed comes from the commit
+   * tail, without reading the file (see CommitTail).
    */
   private sharedPage(key: string, page: (after: bigint, limit: number) => EventRow[], after: bigint, limit: number): RecordedEvent[] {
     const last = this.lastPage;
     if (last !== undefined && last.key === key && last.after === after && last.limit === limit) return last.events;
-    const events = page(after, limit).map(toRecordedEvent);
+    const fromTail = key === WHOLE_LOG ? this.tail.after(after, limit) : undefined;
+    const events = (fromTail ?? page(after, limit)).map(toRecordedEvent);
+    if (key === WHOLE_LOG) this.dropReadTail();
     if (this.lastPage === undefined) setImmediate(() => (this.lastPage = undefined));
     this.lastPage = { key, after, limit, events };
     return events;
+  }
+
+  /** Drops the tail's rows every unfiltered subscription has asked past. */
+  private dropReadTail(): void {
+    let least: bigint | undefined;
+    for (const reader of this.tailReaders) if (least === undefined || reader.after < least) least = reader.after;
+    if (least !== undefined) this.tail.dropThrough(least);
   }
 
   async close(): Promise<void> {
