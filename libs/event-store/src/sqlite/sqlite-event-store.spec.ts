@@ -289,6 +289,26 @@ describe('SQLite engine', () => {
     await store.close();
   });
 
+  it('reads every page from the file with commitTail: false', async () => {
+    const store = new SqliteEventStore({ path: file, commitTail: false, pollIntervalMs: 600_000 });
+    const subscription = store.subscribeToAll();
+    const { received, consumed } = typesUntil(subscription, 'Last');
+    await new Promise((r) => setTimeout(r, 20));
+    const probe = new Database(':memory:').prepare('SELECT 1');
+    const statementAll = jest.spyOn(Object.getPrototypeOf(probe) as { all: () => unknown }, 'all');
+    try {
+      await store.appendToStream('untailed', [{ type: 'First', data: {} }]);
+      while (received.length < 1) await new Promise((r) => setImmediate(r));
+      await store.appendToStream('untailed', [{ type: 'Last', data: {} }]);
+      await consumed;
+      expect(statementAll.mock.calls.filter((args: unknown[]) => typeof args[0] === 'bigint').length).toBeGreaterThanOrEqual(2);
+    } finally {
+      statementAll.mockRestore();
+    }
+    expect(received).toEqual(['First', 'Last']);
+    await store.close();
+  });
+
   for (const appendThread of [true, false]) {
     const where = appendThread ? 'the append thread' : 'the event loop';
     it(`hands the subscriptions at the head what this connection just committed without reading the file (committing on ${where})`, async () => {

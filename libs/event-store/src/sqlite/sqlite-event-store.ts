@@ -68,6 +68,12 @@ export interface SqliteEventStoreOptions {
    * event loop, WalCheckpointer's defaults.
    */
   checkpoints?: Omit<WalCheckpointerOptions, 'synchronous'>;
+  /**
+   * Hand the unfiltered subscriptions the events this connection has just committed from memory
+   * (see {@link CommitTail}). Default true; false reads every page from the file (what
+   * `bench:subscriptions` measures the tail against).
+   */
+  commitTail?: boolean;
 }
 
 /**
@@ -168,6 +174,7 @@ export class SqliteEventStore implements EventStore {
   private readonly tailReaders = new Set<{ after: bigint }>();
   /** This connection's last commits, for the subscriptions at the head (see CommitTail). */
   private readonly tail = new CommitTail(COMMIT_TAIL_MAX);
+  private readonly useCommitTail: boolean;
   private closed = false;
 
   private readonly lastOfStream: Database.Statement<[string], { revision: bigint; position: bigint }>;
@@ -215,6 +222,7 @@ export class SqliteEventStore implements EventStore {
     this.useAppendThread = options.appendThread ?? true;
     this.backgroundCheckpoints = options.backgroundCheckpoints ?? true;
     this.checkpointOptions = options.checkpoints;
+    this.useCommitTail = options.commitTail ?? true;
 
     this.lastOfStream = this.db.prepare(
       'SELECT revision, position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
@@ -521,7 +529,7 @@ export class SqliteEventStore implements EventStore {
     this.assertOpen();
     const page = this.pageReader(options.filter);
     const key = JSON.stringify(options.filter ?? {});
-    const reader = key === WHOLE_LOG ? { after: -1n } : undefined;
+    const reader = key === WHOLE_LOG && this.useCommitTail ? { after: -1n } : undefined;
     if (reader) this.tailReaders.add(reader);
     const subscription = new PollingAllSubscription<RecordedEvent>({
       after: options.after === undefined || options.after === 'start' ? 0n : options.after,
