@@ -250,6 +250,15 @@ describe('who may do what, validation, catalogues, planner, OpenAPI', () => {
       const refused = await http.post(`/v1/contracts/${contractA}/hires`, { candidateRef: '123456782', blockCode: 'PW', startDate: '2023-01-01', hoursPerWeek: 36, permanent: false });
       expect(refused.status).toBe(422);
       expect(refused.body).toMatchObject({ code: 'candidate-ref-looks-like-bsn', field: 'candidateRef' });
+      // Names every object inherits are no contribution ids: unknown, and nothing is written.
+      const before = await streamRevision(contractA);
+      for (const name of ['constructor', 'toString', '__proto__']) {
+        const verdict = await http.post(`/v1/contracts/${contractA}/contributions/${name}/verification`, { verdict: 'verified', note: 'x' });
+        expect([name, verdict.status, verdict.body.code]).toEqual([name, 422, 'unknown-contribution']);
+        const change = await http.post(`/v1/contracts/${contractA}/hires/${name}/changes`, { effectiveDate: '2023-06-01', hoursPerWeek: 30 });
+        expect([name, change.status, change.body.code]).toEqual([name, 422, 'unknown-contribution']);
+      }
+      expect(await streamRevision(contractA)).toBe(before);
     });
 
     it('every query reports the projections\' last applied position', async () => {

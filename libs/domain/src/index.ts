@@ -64,7 +64,7 @@ export {
 } from './contract/state';
 export { decide, assertPseudonymousRef } from './contract/decide';
 export { evolve, fold, IncrementalFold } from './contract/evolve';
-export { contributionList, MAP_VIEW_FROM, type Contributions } from './contract/contributions';
+export { contributionList, contributionOf, MAP_VIEW_FROM, type Contributions } from './contract/contributions';
 
 export { valueOf, type ContributionInput, type Valuation, type ValuationWindow } from './valuation/value-of';
 export type { ContributionValue, ValueLine } from './valuation/engine';

@@ -98,6 +98,17 @@ function layersOf(contributions: Contributions): Layers | undefined {
   return (contributions as unknown as { [LAYERS]?: Layers })[LAYERS];
 }
 
+/**
+ * The contribution with this id, or undefined. Own entries only: `contributions[id]` would find
+ * what every object inherits (`constructor`, `toString`, `__proto__`...) under an id no
+ * contribution has. Read straight from the persistent view's layers, without its proxy.
+ */
+export function contributionOf(contributions: Contributions, id: string): ContributionState | undefined {
+  const l = layersOf(contributions);
+  if (l !== undefined) return lookup(l, id);
+  return Object.prototype.hasOwnProperty.call(contributions, id) ? contributions[id] : undefined;
+}
+
 /** `{ ...contributions, [c.id]: c }`, as a view from {@link MAP_VIEW_FROM} contributions on. */
 export function contributionsWith(contributions: Contributions, c: ContributionState): Contributions {
   const l = layersOf(contributions);

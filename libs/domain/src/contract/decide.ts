@@ -8,7 +8,7 @@ import { TEXT_PROBLEMS, textProblem } from '../shared/text';
 import { assertCents, hoursToHundredths, percentageToBasisPoints } from '../shared/money';
 import { defaultMapping, findBlock, refLabel, refOf, sameRef, validateCatalogueVersion } from '../catalogues/catalogue';
 import type { BlockValuation, CatalogueBlock, CatalogueVersion, CatalogueVersionRef } from '../catalogues/types';
-import { contributionList } from './contributions';
+import { contributionList, contributionOf } from './contributions';
 import type {
   ChangeContractPeriod,
   ChangeContractValue,
@@ -109,7 +109,7 @@ function open(state: ContractState): RegisteredContract {
 }
 
 function contribution(c: RegisteredContract, contributionId: unknown): ContributionState {
-  const x = c.contributions[id(contributionId, 'contributionId')];
+  const x = contributionOf(c.contributions, id(contributionId, 'contributionId'));
   if (!x) refuse('unknown-contribution', `contribution ${String(contributionId)} is not known on this contract`, { contributionId });
   return x;
 }
@@ -128,7 +128,7 @@ function placement(c: RegisteredContract, placementId: unknown): PlacementState 
 
 function newId(c: RegisteredContract, value: unknown, field: string): string {
   const s = id(value, field);
-  if (c.contributions[s]) refuse('contribution-already-exists', `a contribution with id ${s} already exists on this contract`, { contributionId: s });
+  if (contributionOf(c.contributions, s)) refuse('contribution-already-exists', `a contribution with id ${s} already exists on this contract`, { contributionId: s });
   return s;
 }
 

@@ -475,3 +475,36 @@ describe('IncrementalFold (fold one event at a time)', () => {
     expect(folding.state()).toEqual(fold(history2));
   });
 });
+
+describe("ids named like an object's inherited properties", () => {
+  const names = ['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__', 'isPrototypeOf'];
+  // Few contributions (a plain object) and many (the persistent view, from MAP_VIEW_FROM on).
+  const many = run(
+    Array.from({ length: 40 }, (_, i) => hireCmd({ placementId: `p-${i + 1}`, candidateRef: `cand-${i}` })),
+    [reg],
+  );
+  for (const [label, history] of [
+    ['a contract with one contribution', hired],
+    ['a contract with 40 contributions', many],
+  ] as const) {
+    it(`are no contributions on ${label}: refused as unknown, never taken for one`, () => {
+      for (const name of names) {
+        given(history).when({ type: 'RecordVerification', data: { contributionId: name, verdict: 'verified' } }).then({ error: 'unknown-contribution' });
+        given(history).when({ type: 'WithdrawContribution', data: { contributionId: name, reason: 'x' } }).then({ error: 'unknown-contribution' });
+        given(history).when({ type: 'RecordAgreedValue', data: { contributionId: name, valueCents: 1, note: 'x' } }).then({ error: 'unknown-contribution' });
+        given(history).when({ type: 'ChangePlacement', data: { placementId: name, effectiveDate: '2023-06-01', hoursPerWeek: 30 } }).then({ error: 'unknown-contribution' });
+        given(history).when({ type: 'EndPlacement', data: { placementId: name, endDate: '2023-06-01', reason: 'x' } }).then({ error: 'unknown-contribution' });
+      }
+    });
+    it(`are new ids on ${label}, and then known`, () => {
+      for (const name of names) {
+        const recorded = run([purchase({ contributionId: name })], history);
+        given(history).when(purchase({ contributionId: name })).then([recorded[recorded.length - 1]]);
+        given(recorded).when(purchase({ contributionId: name })).then({ error: 'contribution-already-exists' });
+        given(recorded)
+          .when({ type: 'RecordVerification', data: { contributionId: name, verdict: 'verified' } })
+          .then([ev('ContributionVerified', { contributionId: name, note: '' })]);
+      }
+    });
+  }
+});

@@ -1,5 +1,5 @@
 import { maxDate, compareDates } from '../shared/dates';
-import { contributionsWith } from './contributions';
+import { contributionOf, contributionsWith } from './contributions';
 import type { ContractEvent } from './events';
 import {
   initialState,
@@ -35,7 +35,10 @@ function nextState(state: RegisteredContract, seq: number): RegisteredContract {
 function withContribution(s: RegisteredContract, c: ContributionState): RegisteredContract {
   if (ownedMaps !== null) {
     if (ownedMaps.has(s.contributions)) {
-      (s.contributions as Record<string, ContributionState>)[c.id] = c;
+      const owned = s.contributions as Record<string, ContributionState>;
+      // Assigning to `__proto__` would set the object's prototype: that id is defined instead.
+      if (c.id === '__proto__') Object.defineProperty(owned, c.id, { value: c, writable: true, enumerable: true, configurable: true });
+      else owned[c.id] = c;
       return s;
     }
     // a persistent map is spread like a plain object (through its view), once per fold
@@ -47,7 +50,7 @@ function withContribution(s: RegisteredContract, c: ContributionState): Register
 }
 
 function update(s: RegisteredContract, id: string, f: (c: ContributionState) => ContributionState): RegisteredContract {
-  const c = s.contributions[id];
+  const c = contributionOf(s.contributions, id);
   return c ? withContribution(s, f(c)) : s;
 }
 
