@@ -17,6 +17,7 @@ import {
   assertPseudonymousRef,
   basisPointsToPercentage,
   contributionList,
+  contributionOf,
   evolve,
   figuresOf,
   IncrementalFold,
@@ -182,7 +183,7 @@ export function mapContractEvent(state: ContractMapperState | undefined, source:
 
   const asOf = options.dateOf(source.recordedAt);
   const touched = contributionIdOf(event);
-  if (touched !== null && contract.contributions[touched] === undefined) {
+  if (touched !== null && contributionOf(contract.contributions, touched) === undefined) {
     throw new MappingError(`${event.type} names contribution ${touched}, which the contract does not hold`);
   }
   const step = refresh(prev.realised as RealisedCache | null, before, contract, asOf, touched, source.recordedAt);
@@ -193,7 +194,7 @@ export function mapContractEvent(state: ContractMapperState | undefined, source:
   };
   const valuation = (): Valuation => valuationOf(contract, touched as string, asOf, step.touched);
   const ref = (): { contributionId: string; kind: ContributionKind } => {
-    const x = contract.contributions[touched as string];
+    const x = contributionOf(contract.contributions, touched as string) as ContributionState;
     return { contributionId: x.id, kind: kindOf(x) };
   };
 
@@ -263,12 +264,12 @@ export function mapContractEvent(state: ContractMapperState | undefined, source:
       emit('contribution.changed', { ...ref(), change: 'withdrawn', valuation: valuation() });
       break;
     case 'ContributionVerified': {
-      const was = isRegistered(before) ? before.contributions[touched as string]?.verdict : null;
+      const was = isRegistered(before) ? contributionOf(before.contributions, touched as string)?.verdict : null;
       emit('contribution.verified', { ...ref(), previousVerdict: was === 'rejected' ? 'rejected' : null, valuation: valuation() });
       break;
     }
     case 'ContributionRejected': {
-      const was = isRegistered(before) ? before.contributions[touched as string]?.verdict : null;
+      const was = isRegistered(before) ? contributionOf(before.contributions, touched as string)?.verdict : null;
       emit('contribution.rejected', { ...ref(), previousVerdict: was === 'verified' ? 'verified' : null, valuation: valuation() });
       break;
     }
@@ -389,7 +390,7 @@ export class MapperStateFold {
     this.folding.add(event);
     const contract = this.folding.peek();
     const touched = contributionIdOf(event);
-    if (isRegistered(contract) && touched !== null && contract.contributions[touched] === undefined) {
+    if (isRegistered(contract) && touched !== null && contributionOf(contract.contributions, touched) === undefined) {
       throw new MappingError(`${event.type} names contribution ${touched}, which the contract does not hold`);
     }
     this.pending = source;
@@ -537,7 +538,7 @@ function groupOf(c: RegisteredContract, ids: Iterable<string>): Record<string, C
   const members: Record<string, ContributionState> = {};
   let days: Set<string> | null = null;
   for (const id of ids) {
-    const x = c.contributions[id];
+    const x = contributionOf(c.contributions, id) as ContributionState;
     members[id] = x;
     if (isPerActivity(x)) (days ??= new Set()).add((x as { date: string }).date);
   }
@@ -554,7 +555,7 @@ const figuresOfSome = (c: RegisteredContract, members: Record<string, Contributi
   figuresOf({ ...c, contributions: members }, asOf, null);
 
 function valuationOf(c: RegisteredContract, id: string, asOf: string, now: ContributionFigures | undefined): Valuation {
-  const x = c.contributions[id];
+  const x = contributionOf(c.contributions, id) as ContributionState;
   const group = groupOf(c, [id]);
   const onAsOf = now ?? figuresOfSome(c, group, asOf).contributions.find((f) => f.contributionId === id);
   const atEnd = figuresOfSome(c, group, c.endDate).contributions.find((f) => f.contributionId === id);

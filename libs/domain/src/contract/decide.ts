@@ -128,6 +128,8 @@ function placement(c: RegisteredContract, placementId: unknown): PlacementState 
 
 function newId(c: RegisteredContract, value: unknown, field: string): string {
   const s = id(value, field);
+  // Keyed by id, a contribution named `__proto__` would set an object's prototype in any reader's code (ours guard against it).
+  if (s === '__proto__') refuse('invalid-id', `${field} must not be __proto__`, { field });
   if (contributionOf(c.contributions, s)) refuse('contribution-already-exists', `a contribution with id ${s} already exists on this contract`, { contributionId: s });
   return s;
 }

@@ -496,8 +496,10 @@ describe("ids named like an object's inherited properties", () => {
         given(history).when({ type: 'EndPlacement', data: { placementId: name, endDate: '2023-06-01', reason: 'x' } }).then({ error: 'unknown-contribution' });
       }
     });
-    it(`are new ids on ${label}, and then known`, () => {
-      for (const name of names) {
+    it(`are new ids on ${label}, and then known; __proto__ is refused as an id`, () => {
+      given(history).when(purchase({ contributionId: '__proto__' })).then({ error: 'invalid-id' });
+      given(history).when(hireCmd({ placementId: '__proto__', candidateRef: 'cand-proto' })).then({ error: 'invalid-id' });
+      for (const name of names.filter((n) => n !== '__proto__')) {
         const recorded = run([purchase({ contributionId: name })], history);
         given(history).when(purchase({ contributionId: name })).then([recorded[recorded.length - 1]]);
         given(recorded).when(purchase({ contributionId: name })).then({ error: 'contribution-already-exists' });
