@@ -289,6 +289,21 @@ describe('SQLite engine', () => {
     await store.close();
   });
 
+  it('answers committed appends as committed when the commit tail fails, and the subscriptions read the file', async () => {
+    const store = new SqliteEventStore({ path: file, pollIntervalMs: 600_000 });
+    const subscription = store.subscribeToAll();
+    const { received, consumed } = typesUntil(subscription, 'Second');
+    await new Promise((r) => setTimeout(r, 20));
+    (store as unknown as { tail: { add: () => void } }).tail.add = () => {
+      throw new Error('the tail failed');
+    };
+    await expect(store.appendToStream('tail-fails', [{ type: 'First', data: {} }])).resolves.toMatchObject({ nextExpectedRevision: 0n });
+    await expect(store.appendToStream('tail-fails', [{ type: 'Second', data: {} }])).resolves.toMatchObject({ nextExpectedRevision: 1n });
+    await consumed;
+    expect(received).toEqual(['First', 'Second']);
+    await store.close();
+  });
+
   it('reads every page from the file with commitTail: false', async () => {
     const store = new SqliteEventStore({ path: file, commitTail: false, pollIntervalMs: 600_000 });
     const subscription = store.subscribeToAll();

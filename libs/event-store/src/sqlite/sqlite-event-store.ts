@@ -290,8 +290,13 @@ export class SqliteEventStore implements EventStore {
     this.queue = [];
     try {
       const outcomes = await this.commit(batch.map((item) => item.append));
-      // Before the signal: the subscriptions it wakes ask for these events.
-      this.addToTail(batch, outcomes);
+      // Before the signal: the subscriptions it wakes ask for these events. Only a help to them:
+      // should it fail, they read the file, and the appends' outcomes stand.
+      try {
+        this.addToTail(batch, outcomes);
+      } catch {
+        this.tail.clear();
+      }
       this.commitSignal.committed();
       batch.forEach((item, i) => settle(item, outcomes[i]));
     } catch (error) {
