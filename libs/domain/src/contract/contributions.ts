@@ -101,7 +101,8 @@ function layersOf(contributions: Contributions): Layers | undefined {
 /**
  * The contribution with this id, or undefined. Own entries only: `contributions[id]` would find
  * what every object inherits (`constructor`, `toString`, `__proto__`...) under an id no
- * contribution has. Read straight from the persistent view's layers, without its proxy.
+ * contribution has. A persistent view's entry is read from its layers, not through the view's
+ * property look-up, which falls back to what objects inherit.
  */
 export function contributionOf(contributions: Contributions, id: string): ContributionState | undefined {
   const l = layersOf(contributions);

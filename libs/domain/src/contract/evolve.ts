@@ -36,7 +36,8 @@ function withContribution(s: RegisteredContract, c: ContributionState): Register
   if (ownedMaps !== null) {
     if (ownedMaps.has(s.contributions)) {
       const owned = s.contributions as Record<string, ContributionState>;
-      // Assigning to `__proto__` would set the object's prototype: that id is defined instead.
+      // Assigning to `__proto__` would set the object's prototype: that id is defined instead
+      // (decide refuses it as a new id; this keeps the fold sound for an event written otherwise).
       if (c.id === '__proto__') Object.defineProperty(owned, c.id, { value: c, writable: true, enumerable: true, configurable: true });
       else owned[c.id] = c;
       return s;
