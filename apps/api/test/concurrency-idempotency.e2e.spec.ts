@@ -193,11 +193,42 @@ describe('concurrency and idempotency', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('a key is held only past the checks of its caller: a refusal by role (403) or validation (400) leaves it free', async () => {
+    const id = await newContract();
+    // 403 comes first (the contractor may not close a contract): the key is not reserved
+    const forbidden = await http.post(`/v1/contracts/${id}/close`, { reason: 'done' }, TOKENS.contractorA, { 'Idempotency-Key': 'k-checks' });
+    expect(forbidden.status).toBe(403);
+    // 400 after the reservation: the key is released
+    const invalid = await http.post(`/v1/contracts/${id}/hires`, { ...hire('C-1'), hoursPerWeek: 'many' }, TOKENS.contractorA, { 'Idempotency-Key': 'k-checks' });
+    expect([invalid.status, invalid.body.code]).toEqual([400, 'validation-failed']);
+    const hired = await http.post(`/v1/contracts/${id}/hires`, hire('C-1'), TOKENS.contractorA, { 'Idempotency-Key': 'k-checks' });
+    expect(hired.status).toBe(201);
+    // now the key is the hire's: the close it was first tried with is another request
+    const reused = await http.post(`/v1/contracts/${id}/close`, { reason: 'done' }, TOKENS.contractorA, { 'Idempotency-Key': 'k-checks' });
+    expect([reused.status, reused.body.code]).toEqual([403, 'forbidden']);
+    expect((await eventsOf(id)).filter((t) => t === 'HireRecorded')).toHaveLength(1);
+  });
+
+  it('a replay is the first answer as it was sent: its status, type and body, for a 200 route too', async () => {
+    const id = await newContract();
+    const first = await http.post(`/v1/contracts/${id}/hires`, hire('R-1'), TOKENS.advisor, { 'Idempotency-Key': 'k-replay' });
+    const again = await http.post(`/v1/contracts/${id}/hires`, hire('R-1'), TOKENS.advisor, { 'Idempotency-Key': 'k-replay' });
+    expect([again.status, again.headers['content-type'], again.text]).toEqual([201, first.headers['content-type'], first.text]);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    expect(again.headers['idempotent-replayed']).toBe('true');
+
+    const plan = { catalogue: { id: 'utrecht', version: '2019' }, contractValueCents: 100_000_000, sroiPercentage: 5, items: [{ blockCode: 'PW', hoursPerWeek: 36, months: 12 }] };
+    const estimate = await http.post('/v1/planner/estimate', plan, TOKENS.contractorA, { 'Idempotency-Key': 'k-plan' });
+    const estimateAgain = await http.post('/v1/planner/estimate', plan, TOKENS.contractorA, { 'Idempotency-Key': 'k-plan' });
+    expect(estimate.status).toBe(200);
+    expect([estimateAgain.status, estimateAgain.headers['idempotent-replayed'], estimateAgain.body]).toEqual([200, 'true', estimate.body]);
+  });
+
   it('every POST of the service takes an Idempotency-Key (each route found in the OpenAPI document)', async () => {
     const document = (await http.get('/api/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
     const posts = Object.keys(document.paths).filter((path) => document.paths[path]['post'] !== undefined);
     expect(posts.length).toBeGreaterThanOrEqual(15);
-    const tooLong = 'k'.repeat(256); // refused by the interceptor before anything else looks at the request
+    const tooLong = 'k'.repeat(256); // refused by the idempotency guard before anything else looks at the request
     for (const path of posts) {
       const url = path.replace(/\{[^}]+\}/g, 'x');
       const codes = new Set<string>();

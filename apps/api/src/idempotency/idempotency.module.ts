@@ -1,16 +1,16 @@
-import { Global, Module, UseInterceptors } from '@nestjs/common';
-import { IdempotencyInterceptor } from './idempotency.interceptor';
+import { Global, Module, UseGuards } from '@nestjs/common';
+import { IdempotencyAnswers, IdempotencyGuard } from './idempotency.guard';
 import { IdempotencyStore } from './idempotency.store';
 
 @Global()
 @Module({
-  providers: [IdempotencyStore, IdempotencyInterceptor],
-  exports: [IdempotencyStore, IdempotencyInterceptor],
+  providers: [IdempotencyStore, IdempotencyGuard, IdempotencyAnswers],
+  exports: [IdempotencyStore, IdempotencyGuard],
 })
 export class IdempotencyModule {}
 
 /**
  * `Idempotency-Key` for the POSTs of a controller. Every controller with a POST carries it (a test
- * walks the routes); it is not global, because a global interceptor wraps every GET in rxjs too.
+ * walks the routes). It runs after the global authentication guard, which names the key's owner.
  */
-export const Idempotent = (): ClassDecorator & MethodDecorator => UseInterceptors(IdempotencyInterceptor);
+export const Idempotent = (): ClassDecorator & MethodDecorator => UseGuards(IdempotencyGuard);

@@ -35,6 +35,6 @@ const MEANING: Record<number, string> = {
 export const ApiProblems = (...statuses: number[]): ClassDecorator & MethodDecorator =>
   applyDecorators(...statuses.map((status) => ApiResponse({ status, description: MEANING[status] ?? 'an error', content: { [PROBLEM_CONTENT_TYPE]: { schema: PROBLEM_SCHEMA } } })));
 
-/** The `Idempotency-Key` header of a POST (see IdempotencyInterceptor). */
+/** The `Idempotency-Key` header of a POST (see IdempotencyGuard). */
 export const ApiIdempotencyKey = (): ClassDecorator & MethodDecorator =>
   ApiHeader({ name: 'Idempotency-Key', required: false, description: 'retries with the same key and body return the first response and write nothing; the same key with another body is 422 idempotency-key-reused' });

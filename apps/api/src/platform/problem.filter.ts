@@ -2,6 +2,7 @@ import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter 
 import { isDomainError } from '@sroi/domain';
 import { EventStoreUnavailableError, StreamNotFoundError, WrongExpectedVersionError } from '@sroi/event-store';
 import type { FastifyReply } from 'fastify';
+import { IdempotentReplay, sendReplay } from '../idempotency/idempotency.guard';
 import { PROBLEM_CONTENT_TYPE, problem, ProblemException, RetryLaterError, type ProblemBody } from './problem';
 
 const HTTP_CODES: Record<number, string> = {
@@ -73,6 +74,7 @@ export class ProblemFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (error instanceof IdempotentReplay) return sendReplay(reply, error.response);
     const { body, headers } = toProblem(error, this.logger);
     sendProblem(reply, body, headers);
   }

@@ -1,6 +1,6 @@
 import { uuidv7 } from '@sroi/event-store';
 import type { FastifyRequest } from 'fastify';
-import { idempotencyKeyOf } from '../idempotency/idempotency.interceptor';
+import { idempotencyKeyOf } from '../idempotency/idempotency.guard';
 import type { CommandEnvelope } from './event-codec';
 
 /** The command envelope of a request: its principal, correlation id, a new command id and its idempotency key. */

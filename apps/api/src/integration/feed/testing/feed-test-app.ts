@@ -101,7 +101,7 @@ export interface FeedTestApp {
 /**
  * The feed as the service runs it, on a real port: Fastify with the app's adapter options, the
  * token guard, the problem filter, the validation pipe, the projection position hooks (with a stub
- * ProjectionProgress), the idempotency interceptor and an in-memory IntegrationLog.
+ * ProjectionProgress), the idempotency guard and an in-memory IntegrationLog.
  */
 export async function startFeedApp(settings: Partial<FeedSettings> = {}, log: CountingLog = new CountingLog()): Promise<FeedTestApp> {
   const dir = tempDir();
