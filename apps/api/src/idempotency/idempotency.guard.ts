@@ -69,7 +69,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 /**
  * Takes each held key's answer at Fastify's onSend, where its status and serialized body are
- * final (one instance: Nest makes a guard per module that uses it).
+ * final (one instance: Nest makes a guard per module that uses it). Every answer passes there,
+ * errors too; a request never answered leaves its key pending, to be taken over after 60 s.
  */
 @Injectable()
 export class IdempotencyAnswers implements OnModuleInit {
@@ -88,15 +89,6 @@ export class IdempotencyAnswers implements OnModuleInit {
         this.settle(held, reply.statusCode, payload);
       }
       done(null, payload);
-    });
-    // Fastify runs no onSend when the answer could not be sent: then the key is released here.
-    fastify.addHook('onResponse', (request, _reply, done) => {
-      const held = request.idempotencyKeyHeld;
-      if (held !== undefined) {
-        request.idempotencyKeyHeld = undefined;
-        this.store.release(held.subject, held.key);
-      }
-      done();
     });
   }
 
