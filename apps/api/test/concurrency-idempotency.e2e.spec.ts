@@ -228,7 +228,7 @@ describe('concurrency and idempotency', () => {
     const document = (await http.get('/api/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
     const posts = Object.keys(document.paths).filter((path) => document.paths[path]['post'] !== undefined);
     expect(posts.length).toBeGreaterThanOrEqual(15);
-    const tooLong = 'k'.repeat(256); // refused by the idempotency guard before anything else looks at the request
+    const tooLong = 'k'.repeat(256); // refused by the idempotency guard (after authentication) before validation or the route looks at the request
     for (const path of posts) {
       const url = path.replace(/\{[^}]+\}/g, 'x');
       const codes = new Set<string>();
