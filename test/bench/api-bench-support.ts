@@ -147,6 +147,17 @@ export interface ServiceLatency {
   max: number;
   loopDelayP99: number;
   loopDelayMax: number;
+  /** appends to the event store meanwhile, and their waits for the durable commit (ms) */
+  appends: number;
+  appendWaitP50: number;
+  appendWaitP99: number;
+  appendWaitMax: number;
+  /** the writer's finishing WAL checkpoints meanwhile (no commit runs during one): how many, how many copied the whole WAL, their median, longest and summed time (ms) */
+  finishes: number;
+  finishesComplete: number;
+  finishP50: number;
+  finishMax: number;
+  finishTotal: number;
 }
 
 /**

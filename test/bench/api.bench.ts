@@ -263,13 +263,13 @@ async function main(): Promise<void> {
       log('\n| scenario | req/s (2xx) | p50 ms | p99 ms | errors/non-2xx | service RSS MB after | goal |\n|:--|--:|--:|--:|--:|--:|:--|');
       rows.forEach((r) => log(r));
       log(
-        '\n| POST /hires sent evenly: where the p99 is made | answered (the load generator) p50 / p99 | sent after due, p99 | the load generator\'s event-loop delay p99 (max) | inside the service p50 / p99 (max) | the service\'s event-loop delay p99 (max) |\n|:--|--:|--:|--:|--:|--:|',
+        '\n| POST /hires sent evenly: where the p99 is made | answered (the load generator) p50 / p99 | sent after due, p99 | the load generator\'s event-loop delay p99 (max) | inside the service p50 / p99 (max) | the service\'s event-loop delay p99 (max) | appends\' wait for their durable commit p50 / p99 (max) | the writer\'s finishing WAL checkpoints: count, median (max), summed |\n|:--|--:|--:|--:|--:|--:|--:|--:|',
       );
       serviceHires.even.forEach((r, i) => {
         const s = inService[i];
-        log(`| ${HIRE_RATES[i].toLocaleString('en')}/s | ${r.p50} / ${r.p99} ms | ${r.sendDelayP99} ms | ${r.generatorDelayP99} (${r.generatorDelayMax}) ms | ${s.p50} / ${s.p99} (${s.max}) ms | ${s.loopDelayP99} (${s.loopDelayMax}) ms |`);
+        log(`| ${HIRE_RATES[i].toLocaleString('en')}/s | ${r.p50} / ${r.p99} ms | ${r.sendDelayP99} ms | ${r.generatorDelayP99} (${r.generatorDelayMax}) ms | ${s.p50} / ${s.p99} (${s.max}) ms | ${s.loopDelayP99} (${s.loopDelayMax}) ms | ${s.appendWaitP50} / ${s.appendWaitP99} (${s.appendWaitMax}) ms | ${s.finishes}, ${s.finishP50} (${s.finishMax}) ms, ${s.finishTotal} ms |`);
       });
-      log('(inside the service: from the request\'s head parsed to its answer handed to the socket; the rest of an answer\'s time is the kernel, the wait for the event loop to read the request, and the load generator)');
+      log('(inside the service: from the request\'s head parsed to its answer handed to the socket; the rest of an answer\'s time is the kernel, the wait for the event loop to read the request, and the load generator. An append\'s wait: from its call to its durable commit\'s outcome, the commits of the integration publisher included; a finishing WAL checkpoint holds every commit up while it runs)');
       log(`\nBefore each row the service was let go quiet (CPU < 10 % over a second): ${waited.map((w) => `${w.toFixed(0)} s`).join(', ')}`);
       log(`GET /status against its floor: ${(alone.rps / floor.rps).toFixed(2)} without writes, ${(status.rps / floor.rps).toFixed(2)} with 100 hires/s written meanwhile (the goal's 15,000/s is ${(15_000 / floor.rps).toFixed(2)} of the floor)`);
     } finally {

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { finishingCheckpointChannel, type FinishingCheckpointDiagnostics } from './diagnostics';
 import { createGroupCommit, type AppendOutcome, type PreparedAppend } from './group-commit';
 
 /** From the main thread to the append thread. */
@@ -9,6 +10,9 @@ export type CommitReply = { outcomes: AppendOutcome[] } | { failure: { message: 
 
 /** From the append thread, answering no request: its finishing checkpoint failed (the appends stand). */
 type CheckpointFailure = { checkpointFailure: string };
+
+/** From the append thread, answering no request: how long its finishing checkpoint took (ms), and whether it copied the whole WAL. */
+type CheckpointFinished = { checkpointFinished: { durationMs: number; complete: boolean } };
 
 export interface AppendThreadOptions {
   path: string;
@@ -65,8 +69,11 @@ function appendThreadMain(groupCommitFor: typeof createGroupCommit, load: (id: s
     if (request.kind === 'finish-checkpoint') {
       // Between two commits of this, the only writing connection: nothing is committed meanwhile,
       // so once it is done the next commit starts the WAL over.
+      const started = performance.now();
       try {
-        db.pragma('wal_checkpoint(PASSIVE)');
+        const rows = db.pragma('wal_checkpoint(PASSIVE)') as { busy: bigint | number }[];
+        // One message a second or so: the main thread publishes it for diagnostics (or drops it).
+        port.postMessage({ checkpointFinished: { durationMs: performance.now() - started, complete: Number(rows[0]?.busy) === 0 } } satisfies CheckpointFinished);
       } catch (error) {
         // Busy (another process): a later finish does it. Anything else is told; the commits stand either way.
         if (!isBusy(error)) port.postMessage({ checkpointFailure: String((error as { message?: unknown } | null)?.message ?? error) } satisfies CheckpointFailure);
@@ -111,7 +118,13 @@ export class AppendThread {
   constructor(options: AppendThreadOptions) {
     this.worker = new Worker(THREAD_CODE, { eval: true, workerData: { from: __filename, options, closed: this.closed.buffer } });
     this.worker.unref();
-    this.worker.on('message', (reply: CommitReply | CheckpointFailure) => {
+    this.worker.on('message', (reply: CommitReply | CheckpointFailure | CheckpointFinished) => {
+      if ('checkpointFinished' in reply) {
+        if (finishingCheckpointChannel.hasSubscribers) {
+          finishingCheckpointChannel.publish({ file: options.path, on: 'append-thread', ...reply.checkpointFinished } satisfies FinishingCheckpointDiagnostics);
+        }
+        return;
+      }
       if ('checkpointFailure' in reply) {
         process.emitWarning(`the append thread's finishing WAL checkpoint failed: ${reply.checkpointFailure}`);
         return;

@@ -26,6 +26,7 @@ import { uuidv7 } from '../uuid-v7';
 import { validateAppend } from '../validation';
 import { AppendThread } from './append-thread';
 import { CommitTail } from './commit-tail';
+import { checkpointComplete, commitChannel, finishingCheckpointChannel, type CommitDiagnostics, type FinishingCheckpointDiagnostics } from './diagnostics';
 import { createGroupCommit, type AppendOutcome, type GroupCommit, type PreparedAppend } from './group-commit';
 import { migrate } from './schema';
 import { limitClause, StatementCache } from './sql-limit';
@@ -106,6 +107,8 @@ interface PendingAppend {
   append: PreparedAppend;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
+  /** performance.now() at the call, while the commit channel has subscribers (diagnostics.ts) */
+  calledAt?: number;
 }
 
 /**
@@ -269,7 +272,7 @@ export class SqliteEventStore implements EventStore {
       // A freshly generated id cannot be a retry: skip the idempotency look-up for it.
       const append: PreparedAppend = { streamId, events: prepared, expected, mayBeRetry: events[0].id !== undefined };
       return new Promise<AppendResult>((resolve, reject) => {
-        this.queue.push({ append, resolve, reject });
+        this.queue.push(commitChannel.hasSubscribers ? { append, resolve, reject, calledAt: performance.now() } : { append, resolve, reject });
         this.scheduleFlush();
       });
     } catch (error) {
@@ -288,8 +291,10 @@ export class SqliteEventStore implements EventStore {
     this.flushing++;
     const batch = this.queue;
     this.queue = [];
+    const flushedAt = performance.now();
     try {
       const outcomes = await this.commit(batch.map((item) => item.append));
+      if (commitChannel.hasSubscribers) this.publishCommit(batch, flushedAt);
       // Before the signal: the subscriptions it wakes ask for these events. Only a help to them:
       // should it fail, they read the file, and the appends' outcomes stand.
       try {
@@ -305,6 +310,11 @@ export class SqliteEventStore implements EventStore {
       this.flushing--;
       if (this.queue.length > 0) this.scheduleFlush();
     }
+  }
+
+  private publishCommit(batch: PendingAppend[], flushedAt: number): void {
+    const now = performance.now();
+    commitChannel.publish({ file: this.path, commitMs: now - flushedAt, waitsMs: batch.map((item) => now - (item.calledAt ?? flushedAt)) } satisfies CommitDiagnostics);
   }
 
   /** The events a group commit wrote, as the rows a read of the log would give, onto the tail. */
@@ -397,8 +407,12 @@ export class SqliteEventStore implements EventStore {
    * WAL over; here, where this connection commits (the append thread runs its own).
    */
   private finishCheckpoint(): void {
+    const started = performance.now();
     try {
-      this.db.pragma('wal_checkpoint(PASSIVE)');
+      const rows = this.db.pragma('wal_checkpoint(PASSIVE)');
+      if (finishingCheckpointChannel.hasSubscribers) {
+        finishingCheckpointChannel.publish({ file: this.path, on: 'event-loop', durationMs: performance.now() - started, complete: checkpointComplete(rows) } satisfies FinishingCheckpointDiagnostics);
+      }
     } catch (error) {
       // Busy (another process): a later finish does it. Anything else is told, not thrown: the
       // appends it follows are committed, and their callers must hear so.

@@ -2,9 +2,11 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { once } from 'node:events';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { AppendThread } from './append-thread';
+import { COMMIT_CHANNEL, FINISHING_CHECKPOINT_CHANNEL, type CommitDiagnostics, type FinishingCheckpointDiagnostics } from './diagnostics';
 import { SqliteEventStore } from './sqlite-event-store';
 import { WalCheckpointer } from './wal-checkpointer';
 
@@ -220,5 +222,74 @@ describe('background WAL checkpoints', () => {
       warn.mockRestore();
       db.close();
     }
+  });
+
+  describe('diagnostics channels', () => {
+    /** Subscribes to both channels for the duration of `work`, and returns what they carried. */
+    async function observed(work: (seen: { finishes: FinishingCheckpointDiagnostics[] }) => Promise<void>): Promise<{ commits: CommitDiagnostics[]; finishes: FinishingCheckpointDiagnostics[] }> {
+      const commits: CommitDiagnostics[] = [];
+      const finishes: FinishingCheckpointDiagnostics[] = [];
+      const onCommit = (m: unknown) => commits.push(m as CommitDiagnostics);
+      const onFinish = (m: unknown) => finishes.push(m as FinishingCheckpointDiagnostics);
+      subscribe(COMMIT_CHANNEL, onCommit);
+      subscribe(FINISHING_CHECKPOINT_CHANNEL, onFinish);
+      try {
+        await work({ finishes });
+      } finally {
+        unsubscribe(COMMIT_CHANNEL, onCommit);
+        unsubscribe(FINISHING_CHECKPOINT_CHANNEL, onFinish);
+      }
+      return { commits, finishes };
+    }
+
+    it.each([
+      ['the append thread', true, 'append-thread'],
+      ['the event loop', false, 'event-loop'],
+    ] as const)('on %s: every append\'s wait for its commit, and every finishing checkpoint with its time, are published while subscribed', async (_where, appendThread, on) => {
+      const file = join(dir, `diagnostics-${on}`, 'events.sqlite');
+      const store = new SqliteEventStore({ path: file, appendThread, checkpoints: { everyCommits: 50, restartFrames: 256 } });
+      try {
+        const { commits, finishes } = await observed(async (seen) => {
+          // Concurrent appends share group commits; a commit of each lets the checkpoints keep up.
+          for (let round = 0; round < 150; round++) await Promise.all([0, 1, 2].map((k) => store.appendToStream(`s-${k}`, [{ type: 'Noted', data: { ...payload, round } }])));
+          await until('a finishing checkpoint was published', () => (store.checkpointStats()?.checkpoints ?? 0) > 0 && seen.finishes.length > 0);
+        });
+        const waits = commits.flatMap((c) => c.waitsMs);
+        expect(waits).toHaveLength(450);
+        expect(commits.length).toBeLessThanOrEqual(450);
+        for (const c of commits) {
+          expect(c.file).toBe(file);
+          expect(c.commitMs).toBeGreaterThan(0);
+          // An append waits at least as long as its group's commit (it was called before the flush).
+          for (const w of c.waitsMs) expect(w).toBeGreaterThanOrEqual(c.commitMs);
+        }
+        expect(finishes[0]).toEqual({ file, on, durationMs: expect.any(Number), complete: expect.any(Boolean) });
+        expect(finishes.some((f) => f.complete)).toBe(true);
+        expect(finishes.every((f) => f.durationMs > 0)).toBe(true);
+      } finally {
+        await store.close();
+      }
+      expectWalGoneWithEvents(file, 450);
+    }, HEAVY_MS);
+
+    it('publishes nothing and times nothing while nobody subscribes', async () => {
+      const file = join(dir, 'diagnostics-none', 'events.sqlite');
+      const store = new SqliteEventStore({ path: file });
+      const queue = () => (store as unknown as { queue: { calledAt?: number }[] }).queue;
+      try {
+        const pending = store.appendToStream('s', [{ type: 'Noted', data: payload }]);
+        expect(queue()[0]).toBeDefined();
+        expect(queue()[0]?.calledAt).toBeUndefined();
+        await pending;
+        const { commits } = await observed(async () => {
+          const next = store.appendToStream('s', [{ type: 'Noted', data: payload }]);
+          expect(queue()[0]?.calledAt).toEqual(expect.any(Number));
+          await next;
+        });
+        expect(commits.flatMap((c) => c.waitsMs)).toHaveLength(1);
+      } finally {
+        await store.close();
+      }
+    });
   });
 });
