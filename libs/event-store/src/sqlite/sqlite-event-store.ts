@@ -291,10 +291,10 @@ export class SqliteEventStore implements EventStore {
     this.flushing++;
     const batch = this.queue;
     this.queue = [];
-    const flushedAt = performance.now();
+    const flushedAt = commitChannel.hasSubscribers ? performance.now() : undefined;
     try {
       const outcomes = await this.commit(batch.map((item) => item.append));
-      if (commitChannel.hasSubscribers) this.publishCommit(batch, flushedAt);
+      if (flushedAt !== undefined && commitChannel.hasSubscribers) this.publishCommit(batch, flushedAt);
       // Before the signal: the subscriptions it wakes ask for these events. Only a help to them:
       // should it fail, they read the file, and the appends' outcomes stand.
       try {
