@@ -18,7 +18,8 @@
  * rate given as a ratio of the floor's; and, with the service stopped, the rebuild of every
  * projection from position 0 (`npm run rebuild`'s code) with its peak memory, and last the hires'
  * floor (hires-floor.server.ts: a bare server appending the same events to the same store), driven
- * as the service's hires rows were, with those rows set beside it; and then the status read's
+ * as the service's hires rows were, with those rows set beside it (and, for its even rows, the same
+ * probe inside it as inside the service: service-latency.preload.cjs); and then the status read's
  * floor under writes (the same server also answering the captured status from memory while 100
  * hires/s are appended), beside the service's status row under writes.
  *
@@ -118,9 +119,9 @@ async function captureAnswer(url: string): Promise<{ headers: Record<string, str
  * A peer server (`<name>.server.ts` beside this file, run from source) in its own process on a
  * port of its own, driven by `drive` once it prints "listening", stopped afterwards.
  */
-async function withFloor<T>(name: string, floorEnv: Record<string, string>, drive: (port: number, floor: ChildProcess) => Promise<T>): Promise<T> {
+async function withFloor<T>(name: string, floorEnv: Record<string, string>, drive: (port: number, floor: ChildProcess) => Promise<T>, nodeArgs: string[] = []): Promise<T> {
   const port = PORT + 100;
-  const floor = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, `${name}.server.ts`)], {
+  const floor = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', join(__dirname, `${name}.server.ts`)], {
     cwd: root,
     env: { ...env, ...floorEnv, SWC_NODE_PROJECT: join(root, 'tsconfig.base.json'), FLOOR_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -155,16 +156,22 @@ async function floorRun(dir: string, answer: { headers: Record<string, string>; 
  * The floor for recording hires: hires-floor.server.ts appending to the benchmark's store (the
  * service stopped), driven as the service's hires rows are: warm-up, 50 connections, then evenly.
  */
-async function hiresFloorRun(dir: string): Promise<{ full: Result; even: Result[]; statusUnderWrites: Result }> {
+async function hiresFloorRun(dir: string): Promise<{ full: Result; even: Result[]; evenInside: ServiceLatency[]; statusUnderWrites: Result }> {
   return withFloor('hires-floor', { SROI_DATA_DIR: dir, FLOOR_ANSWER: join(dir, FLOOR_ANSWER_FILE) }, async (port, floor) => {
     const url = `http://127.0.0.1:${port}`;
+    // The same probe as the service's: its requests' time inside, its event loop, its appends' waits and finishing checkpoints.
+    const inside = new ServiceLatencyProbe(floor);
+    eachLine(floor, (line) => inside.line(line));
     await run({ url, connections: 10, duration: WARM_UP_SECONDS, headers, requests: [hireRequest()] });
     await waitSettled(floor, 60_000);
     const full = await run({ url, connections: CONNECTIONS, duration: DURATION, headers, requests: [hireRequest()] });
     const even: Result[] = [];
+    const evenInside: ServiceLatency[] = [];
     for (const rate of HIRE_RATES) {
       await waitSettled(floor, 60_000);
-      even.push(await paced(port, rate, DURATION, hire));
+      const [r, measuredInside] = await inside.around(() => paced(port, rate, DURATION, hire));
+      even.push(r);
+      evenInside.push(measuredInside);
     }
     // The status read's floor under writes: the captured answer from memory, 100 hires/s appended durably meanwhile.
     await waitSettled(floor, 60_000);
@@ -173,8 +180,8 @@ async function hiresFloorRun(dir: string): Promise<{ full: Result; even: Result[
       run({ url, connections: CONNECTIONS, duration: DURATION, headers, requests: [statusRequest('')] }),
       run({ url, connections: 2, duration: DURATION, overallRate: 100, headers, requests: [hireRequest()] }),
     ]);
-    return { full, even, statusUnderWrites };
-  });
+    return { full, even, evenInside, statusUnderWrites };
+  }, SERVICE_LATENCY_PRELOAD);
 }
 
 const statusRequest = (query: string): autocannon.Request => ({
@@ -295,6 +302,13 @@ async function main(): Promise<void> {
     const against = (service: Result | undefined, peer: Result) => (service ? `${(service.rps / peer.rps).toFixed(2)} of the rate, p99 ${service.p99} against ${peer.p99} ms` : '');
     log(`| ${CONNECTIONS} connections as fast as they go | ${Math.round(floor.full.rps)} | ${floor.full.p50} | ${floor.full.p99} | ${failures(floor.full)} | ${against(serviceHires.full, floor.full)} |`);
     floor.even.forEach((r, i) => log(`| sent evenly at ${HIRE_RATES[i].toLocaleString('en')}/s | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${failures(r)} | ${against(serviceHires.even[i], r)} |`));
+    log(
+      '\n| The hires floor sent evenly: where its p99 is made | inside the floor p50 / p99 (max) | its event-loop delay p99 (max) | appends\' wait for their durable commit p50 / p99 (max) | the writer\'s finishing WAL checkpoints: count, median (max), summed | the service\'s appends\' wait p99 at that rate |\n|:--|--:|--:|--:|--:|--:|',
+    );
+    floor.evenInside.forEach((f, i) => {
+      const service = inService[i];
+      log(`| ${HIRE_RATES[i].toLocaleString('en')}/s | ${f.p50} / ${f.p99} (${f.max}) ms | ${f.loopDelayP99} (${f.loopDelayMax}) ms | ${f.appendWaitP50} / ${f.appendWaitP99} (${f.appendWaitMax}) ms | ${f.finishes}, ${f.finishP50} (${f.finishMax}) ms, ${f.finishTotal} ms | ${service ? `${service.appendWaitP99} ms` : ''} |`);
+    });
     const s = floor.statusUnderWrites;
     log('\n| GET /status\'s floor under writes: the same server, the captured answer from memory, 100 hires/s appended meanwhile | req/s (2xx) | p50 ms | p99 ms | errors/non-2xx | the service\'s row against it |\n|:--|--:|--:|--:|--:|:--|');
     log(`| ${CONNECTIONS} connections as fast as they go | ${Math.round(s.rps)} | ${s.p50} | ${s.p99} | ${failures(s)} | ${against(serviceStatusUnderWrites, s)} |`);
