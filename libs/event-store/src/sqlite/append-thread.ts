@@ -73,6 +73,7 @@ function appendThreadMain(groupCommitFor: typeof createGroupCommit, load: (id: s
       try {
         const rows = db.pragma('wal_checkpoint(PASSIVE)') as { busy: bigint | number }[];
         // One message a second or so: the main thread publishes it for diagnostics (or drops it).
+        // (diagnostics.ts's checkpointComplete, inline: this function runs from its source text, without imports.)
         port.postMessage({ checkpointFinished: { durationMs: performance.now() - started, complete: Number(rows[0]?.busy) === 0 } } satisfies CheckpointFinished);
       } catch (error) {
         // Busy (another process): a later finish does it. Anything else is told; the commits stand either way.

@@ -3,8 +3,9 @@ import { channel } from 'node:diagnostics_channel';
 /**
  * What the SQLite store publishes on Node's `diagnostics_channel`, for whoever subscribes (an APM
  * agent, a benchmark's probe): how long appends waited for their durable commit, and how long the
- * writer's finishing WAL checkpoints held the commits up. Nothing is measured or published while
- * a channel has no subscriber (one property read an append).
+ * writer's finishing WAL checkpoints held the commits up. Nothing is published while a channel
+ * has no subscriber, and appends are not timed then (one property read an append); a finishing
+ * checkpoint, at most about one a second, is always timed.
  */
 
 /** One message a group commit: {@link CommitDiagnostics}. */
