@@ -1,6 +1,7 @@
 import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import { Lru } from '../shared/lru';
 import { ProblemException } from './problem';
+import { memoizeValidationMetadata } from './validation-metadata-memo';
 
 export interface FieldError {
   field: string;
@@ -57,6 +58,7 @@ function hasOwnKey(value: object): boolean {
 
 /** Whitelisting (unknown fields → 400), transformation to the DTO classes, errors as problem+json. */
 export function createValidationPipe(): ValidationPipe {
+  memoizeValidationMetadata();
   return new ApiValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,

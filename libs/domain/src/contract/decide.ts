@@ -66,6 +66,7 @@ function kvk(value: unknown, field: string): string {
 /** A candidate reference is pseudonymous: anything shaped like a BSN (8 or 9 digits) is refused. */
 export function assertPseudonymousRef(value: unknown): string {
   const s = id(value, 'candidateRef');
+  if (fewAsciiDigits(s)) return s;
   // Checked as a reader sees it: full-width digits are digits, separators do not hide a number.
   const seen = s.normalize('NFKC');
   if (BIRTH_DATE_FORMS.some((form) => form.test(seen))) {
@@ -80,6 +81,22 @@ export function assertPseudonymousRef(value: unknown): string {
     refuse('candidate-ref-looks-like-bsn', 'candidateRef looks like a BSN (8 or 9 digits): use the pseudonymous reference issued by the contractor or municipality, never a BSN', { field: 'candidateRef' });
   }
   return s;
+}
+
+/**
+ * True for plain ASCII with fewer than six digits: no date form (six digits at least) nor BSN
+ * (eight) can be read in it, and NFKC leaves ASCII as it is. Most references are like this, and
+ * they skip the normalisation and the regular expressions (~4 µs a hire, checked when decided and
+ * again when published).
+ */
+function fewAsciiDigits(s: string): boolean {
+  let digits = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return false;
+    if (c >= 0x30 && c <= 0x39 && ++digits >= 6) return false;
+  }
+  return true;
 }
 
 /** A whole reference that is a date: 1990-05-12, 1990/05/12, 12-05-1990, 12/5/1990, 12.05.1990. */
