@@ -69,6 +69,35 @@ describe('concurrency and idempotency', () => {
     }
   });
 
+  it('a contract another process has written to since this one cached it: a command is decided again on its current state', async () => {
+    // Cached here by the registration and a hire, not read since.
+    const id = await newContract();
+    const mine = await http.post(`/v1/contracts/${id}/hires`, hire('OTHER-0'));
+    expect(mine.status).toBe(201);
+    const recorded = (await store.readStream(`contract-${id}`))[1];
+    const other = new SqliteEventStore({ path: join(dir, 'events.sqlite') });
+    try {
+      // Another process records a hire of its own (a copy of this one's, under another placement id)...
+      const placementId = 'placement-recorded-elsewhere';
+      const data = { ...(recorded.data as Record<string, unknown>), placementId, candidateRef: 'OTHER-1' };
+      await other.appendToStream(`contract-${id}`, [{ type: recorded.type, data, metadata: recorded.metadata }], { expectedRevision: 1n });
+      // ...and ending it here is not refused as a placement this process has not seen.
+      const ended = await http.post(`/v1/contracts/${id}/hires/${placementId}/end`, { endDate: '2023-06-30', reason: 'ended here' });
+      expect(ended.status).toBe(200);
+      expect(ended.body.revision).toBe(3);
+      // Changed elsewhere again: a command that the stale state would allow conflicts on append and is decided again.
+      await other.appendToStream(`contract-${id}`, [{ type: 'ContractValueChanged', data: { contractValueCents: 150_000_000, previousValueCents: 100_000_000, effectiveDate: '2023-06-01', reason: 'elsewhere' }, metadata: { schemaVersion: 1 } }], { expectedRevision: 3n });
+      const hired = await http.post(`/v1/contracts/${id}/hires`, hire('OTHER-2'));
+      expect(hired.status).toBe(201);
+      expect(hired.body.revision).toBe(5);
+    } finally {
+      await other.close();
+    }
+    expect(await eventsOf(id)).toEqual(['ContractRegistered', 'HireRecorded', 'HireRecorded', 'PlacementEnded', 'ContractValueChanged', 'HireRecorded']);
+    // The status read sees it all.
+    expect((await http.get(`/v1/contracts/${id}/status`).expect(200)).body.contractValueCents).toBe(150_000_000);
+  });
+
   it('If-Match with the current revision succeeds; a stale one gives 412 and writes nothing', async () => {
     const id = await newContract();
     const ok = await http.post(`/v1/contracts/${id}/hires`, hire('IM-1'), TOKENS.advisor, { 'If-Match': '"0"' });

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { decide, isRegistered, type ContractCommand } from '@sroi/domain';
+import { decide, isRegistered, type ContractCommand, type ContractEvent } from '@sroi/domain';
 import { WrongExpectedVersionError, type EventStore } from '@sroi/event-store';
 import { canSeeContract, type Principal } from '../auth/principal';
 import { EVENT_STORE } from '../event-store/event-store.module';
@@ -26,7 +26,8 @@ export interface CommandResult {
  * Runs one contract command: read the stream, fold it, check the caller's scope (404 outside it),
  * check If-Match (412), decide, append with the stream's revision as expectation. A concurrent
  * writer makes the loser decide once more on fresh state; a second conflict is 409, and with
- * If-Match any conflict is 412.
+ * If-Match any conflict is 412. The first decision is made on the cached state without checking
+ * the store for newer events (see `execute`).
  */
 @Injectable()
 export class ContractCommandService {
@@ -37,17 +38,22 @@ export class ContractCommandService {
 
   async execute(contractId: string, ctx: CommandContext, build: (loaded: LoadedContract) => ContractCommand, contributionId?: string): Promise<CommandResult> {
     for (let attempt = 0; ; attempt++) {
-      const loaded = await this.repository.load(contractId);
-      const command = build(loaded);
-      const registering = command.type === 'RegisterContract';
-      if (!registering) {
-        const s = loaded.state;
-        if (loaded.revision === null || !isRegistered(s) || !canSeeContract(ctx.caller, { municipality: s.municipality, contractorKvk: s.contractor.kvk })) {
-          throw notFound(`Contract ${contractId}`);
-        }
+      // First on the cached state as it is: the append's expected revision catches a stale one, and
+      // the store's head is not read (a read transaction per command). Not with If-Match, which is
+      // compared before the append; nor on a retry.
+      const cached = attempt === 0 && ctx.ifMatch === undefined ? this.repository.cachedForWrite(contractId) : undefined;
+      let loaded: LoadedContract = cached ?? (await this.repository.load(contractId));
+      let decided: { command: ContractCommand; events: ContractEvent[] };
+      try {
+        decided = this.decideOn(contractId, ctx, build, loaded);
+      } catch (error) {
+        if (cached === undefined) throw error;
+        // Refused on a state that another process may have moved on from (a placement it recorded,
+        // say): decided again on the current one before the refusal is answered.
+        loaded = await this.repository.load(contractId);
+        decided = this.decideOn(contractId, ctx, build, loaded);
       }
-      if (ctx.ifMatch !== undefined && !ifMatchHolds(ctx.ifMatch, loaded.revision)) throw this.preconditionFailed(ctx.ifMatch, loaded.revision);
-      const events = decide(command, loaded.state);
+      const { command, events } = decided;
       try {
         const result = await this.store.appendToStream(
           contractStream(contractId),
@@ -69,6 +75,19 @@ export class ContractCommandService {
         if (attempt >= 1) throw error;
       }
     }
+  }
+
+  /** The scope check (404 outside it), If-Match (412), then the domain's decision on `loaded`. */
+  private decideOn(contractId: string, ctx: CommandContext, build: (loaded: LoadedContract) => ContractCommand, loaded: LoadedContract): { command: ContractCommand; events: ContractEvent[] } {
+    const command = build(loaded);
+    if (command.type !== 'RegisterContract') {
+      const s = loaded.state;
+      if (loaded.revision === null || !isRegistered(s) || !canSeeContract(ctx.caller, { municipality: s.municipality, contractorKvk: s.contractor.kvk })) {
+        throw notFound(`Contract ${contractId}`);
+      }
+    }
+    if (ctx.ifMatch !== undefined && !ifMatchHolds(ctx.ifMatch, loaded.revision)) throw this.preconditionFailed(ctx.ifMatch, loaded.revision);
+    return { command, events: decide(command, loaded.state) };
   }
 
   private preconditionFailed(expected: IfMatch, actual: bigint | null): ProblemException {

@@ -255,6 +255,17 @@ export class ContractRepository implements OnModuleInit, OnModuleDestroy, Contra
     }
   }
 
+  /**
+   * The cached state of a contract as it is, without looking for newer events in the store, when
+   * it is one that was current at some moment since start-up (not a warm-up's part-built one);
+   * else undefined. For the write side: its append names the revision it decided on, so a state
+   * another process has moved on from is caught there, and saves the read of the store's head.
+   */
+  cachedForWrite(contractId: string): CachedContract | undefined {
+    const cached = this.states.get(contractId);
+    return cached && (cached.checkedAt >= this.startHead || this.warmedTo >= this.startHead) ? cached : undefined;
+  }
+
   /** The current folded state of a contract; `revision` is null when the stream does not exist. */
   async load(contractId: string): Promise<LoadedContract> {
     return (await this.current(contractId)) ?? { state: initialState, revision: null };
