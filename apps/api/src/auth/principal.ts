@@ -23,8 +23,9 @@ declare module 'fastify' {
   }
 }
 
+/** The same name, ignoring case and surrounding space; the common case (the very same text) without making new strings. */
 const same = (a: string | undefined, b: string | undefined): boolean =>
-  a !== undefined && b !== undefined && a.trim().toLowerCase() === b.trim().toLowerCase();
+  a !== undefined && b !== undefined && (a === b || a.trim().toLowerCase() === b.trim().toLowerCase());
 
 /** Whether `p` may see a contract of `municipality` awarded to `contractorKvk`. */
 export function canSeeContract(p: Principal, contract: { municipality: string; contractorKvk: string }): boolean {

@@ -220,7 +220,8 @@ export class GetContractStatusHandler implements IQueryHandler<GetContractStatus
   private totalsJson(contractId: string, s: RegisteredContract, asOf: string, forRead = true): StatusJson {
     let answers = this.totals.get(s);
     if (answers === undefined) this.totals.set(s, (answers = []));
-    for (const a of answers) if (a.asOf === asOf) return a;
+    // An indexed loop: this runs on every status read, and the iterator version showed in its profile.
+    for (let i = 0; i < answers.length; i++) if (answers[i].asOf === asOf) return answers[i];
     const computed = splitAtKnownAt(JSON.stringify(answer(figuresOf(s, asOf, null), false)), asOf);
     this.computed++;
     if (forRead) this.asked.set(contractId, true);

@@ -35,7 +35,9 @@ export class Clock {
     const ms = Date.now();
     const second = Math.floor(ms / 1000);
     if (second !== this.todaySecond) {
-      this.todayValue = AMSTERDAM.format(new Date(ms));
+      const today = AMSTERDAM.format(new Date(ms));
+      // The same string object all day: the cached status answers compare their date with it (by reference, when it is one).
+      if (today !== this.todayValue) this.todayValue = today;
       this.todaySecond = second;
     }
     return this.todayValue;
