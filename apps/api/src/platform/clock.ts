@@ -36,7 +36,8 @@ export class Clock {
     const second = Math.floor(ms / 1000);
     if (second !== this.todaySecond) {
       const today = AMSTERDAM.format(new Date(ms));
-      // The same string object all day: the cached status answers compare their date with it (by reference, when it is one).
+      // Kept as the same string object all day: a cached status answer made today holds this very
+      // object as its date, and V8 finds two references to one string equal without reading them.
       if (today !== this.todayValue) this.todayValue = today;
       this.todaySecond = second;
     }
