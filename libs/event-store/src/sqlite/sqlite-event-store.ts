@@ -65,7 +65,7 @@ export interface SqliteEventStoreOptions {
   /**
    * When the background checkpoints run, and when the WAL starts over (see {@link WalCheckpointerOptions}).
    * Default: with the append thread, every 200 commits or 60 s and after 200 ms without a commit,
-   * the writer finishing one past 4,096 frames (see {@link APPEND_THREAD_CHECKPOINTS}); on the
+   * the writer finishing one past 1,024 frames (see {@link APPEND_THREAD_CHECKPOINTS}); on the
    * event loop, WalCheckpointer's defaults.
    */
   checkpoints?: Omit<WalCheckpointerOptions, 'synchronous'>;
@@ -88,17 +88,18 @@ export interface SqliteEventStoreOptions {
  * for 200 ms) a background checkpoint does, and the next commit starts the WAL over at no cost to
  * anyone. Under steady commits only the writer's finishing checkpoint can (see
  * WalCheckpointer.committed()), and no commit goes on meanwhile: it copies the pages of the last
- * few hundred commits and syncs them, 4–18 ms mostly in drive runs at 1,000–2,000 hires a second,
- * 50–100 ms at times. Past 4,096 frames (16 MB) that comes about once a second at 2,000 hires a
- * second. A larger WAL makes it rarer but not shorter: 110–240 ms past 32,768 frames (tenth
- * session); 24–44 ms, at times 80–200 ms, with the checkpoint worker also syncing the file after
- * each partial checkpoint (twentieth session; not kept: at 16 MB it left the finishes as long as
- * they were). In paired runs at 2,000 hires a second, past 32,768 and 65,536 frames, the
- * service's own p99 was 0.53 and 0.70× this setting's but the client's 1.63 and 1.83×: 50
- * connections absorb many short stalls, not a few long ones. A smaller WAL is also quicker to
- * read after a crash.
+ * few hundred commits and syncs them. The larger the WAL it ends, the longer it takes, so the WAL
+ * starts over past 1,024 frames (4 MB), about four times a second at 2,000 hires a second: many
+ * short stalls, which 50 connections absorb, rather than a few long ones. In a paired run at an
+ * even 2,000 hires a second (twenty-seventh session) that gave 0.78× the client's p99 of 4,096
+ * frames (0.68× inside the service, 0.97× the CPU a hire); in alternated drive runs the finishes'
+ * longest were 15–22 ms past 1,024 frames, 19–25 past 2,048, 33–42 past 4,096, 33–101 past
+ * 16,384, and 110–240 ms past 32,768 in the tenth session. (The nineteenth session, before the
+ * public events' time-ordered ids and `temp_store = MEMORY`, had found 1,024 no better.) Syncing
+ * the file from the checkpoint worker after each partial checkpoint did not shorten the finishes
+ * (twentieth session). A smaller WAL is also quicker to read after a crash.
  */
-const APPEND_THREAD_CHECKPOINTS = { everyCommits: 200, intervalMs: 60_000, restartFrames: 4_096, quietMs: 200 } as const;
+const APPEND_THREAD_CHECKPOINTS = { everyCommits: 200, intervalMs: 60_000, restartFrames: 1_024, quietMs: 200 } as const;
 
 /** `wal_autocheckpoint` of the committing connection when the background checkpointer has failed. */
 const FALLBACK_CHECKPOINT_PAGES = 1000;
