@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 
 /**
  * The dependency direction is enforced by lint, not by convention. Probe files are saved in the
@@ -9,6 +9,12 @@ import { join, relative } from 'node:path';
  */
 const root = join(__dirname, '..', '..');
 const eslintBin = join(root, 'node_modules', 'eslint', 'bin', 'eslint.js');
+/** Nx's CLI, as its package names it. */
+const nxBin = ((): string => {
+  const manifest = require.resolve('nx/package.json', { paths: [root] });
+  const { bin } = JSON.parse(readFileSync(manifest, 'utf8')) as { bin: string | Record<string, string> };
+  return join(dirname(manifest), typeof bin === 'string' ? bin : bin['nx']);
+})();
 const BOUNDARY_RULES = ['@nx/enforce-module-boundaries', 'no-restricted-imports'];
 
 const probes = {
@@ -30,12 +36,14 @@ beforeAll(() => {
     files.set(file, name);
   }
   try {
-    const run = spawnSync(process.execPath, [eslintBin, '--format', 'json', ...files.keys()], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, NX_DAEMON: 'false' },
-    });
+    const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
+    // The Nx rule reads the cached project graph and skips itself when there is none (a checkout
+    // where no nx command has run yet, as when this project's tests run alone): make it first.
+    const graph = spawnSync(process.execPath, [nxBin, 'show', 'projects'], { cwd: root, encoding: 'utf8', env });
+    if (graph.status !== 0) throw new Error(`nx show projects failed: ${graph.stderr}`);
+    const run = spawnSync(process.execPath, [eslintBin, '--format', 'json', ...files.keys()], { cwd: root, encoding: 'utf8', env });
     if (!run.stdout) throw new Error(`eslint failed: ${run.stderr}`);
+    if (!run.stdout.startsWith('[')) throw new Error(`eslint printed more than its JSON result: ${run.stdout.slice(0, 400)}`);
     const results = JSON.parse(run.stdout) as { filePath: string; messages: { ruleId: string | null; message: string }[] }[];
     for (const result of results) {
       const name = files.get(result.filePath) ?? files.get(join(root, relative(root, result.filePath)));
