@@ -37,6 +37,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { describeFullCollections, FullCollections } from './full-collections';
 import { BENCH_TOKEN, benchContractId, eachLine, preloadContracts, root, rssMb, SERVICE_LATENCY_PRELOAD, ServiceLatencyProbe, startNodeOptions, waitReady, waitSettled, writeBenchTokens, type ServiceLatency } from './api-bench-support';
 import { openLoop, type OpenLoopResult } from './open-loop';
 
@@ -205,15 +206,17 @@ async function main(): Promise<void> {
     if (build.status !== 0) throw new Error('npm run build failed');
     const nodeArgs = (env['BENCH_SERVICE_NODE_ARGS'] ?? '').split(' ').filter((a) => a.length > 0);
     // The service's own share of the hires' latency is measured inside it (see the preload).
-    const child = spawn(process.execPath, [...startNodeOptions(), ...SERVICE_LATENCY_PRELOAD, ...nodeArgs, join(root, 'dist/apps/api/main.js')], {
+    // --trace-gc: which rows held a full collection of the service's heap (see FullCollections).
+    const child = spawn(process.execPath, [...startNodeOptions(), '--trace-gc', ...SERVICE_LATENCY_PRELOAD, ...nodeArgs, join(root, 'dist/apps/api/main.js')], {
       cwd: root,
       env: { ...env, SROI_DATA_DIR: dir, PORT: String(PORT), SROI_DEMO: 'off', HOST: '127.0.0.1', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     // The heap compaction's line is shown.
     const inside = new ServiceLatencyProbe(child);
+    const collections = new FullCollections();
     eachLine(child, (line) => {
-      if (inside.line(line)) return;
+      if (inside.line(line) || collections.line(line)) return;
       if (line.includes('compacted the heap')) log(`service: ${line.replace(/^.*\[HeapCompaction\]\s*/, '')}`);
     });
     try {
@@ -224,18 +227,22 @@ async function main(): Promise<void> {
       const url = `http://127.0.0.1:${PORT}`;
       const rows: string[] = [];
       const waited: number[] = [];
+      // Where the row began: the full collections since are the row's.
+      let rowStart = collections.mark();
       const row = (name: string, r: Result, goal: string) =>
-        rows.push(`| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${failures(r)} | ${rssMb(child)} | ${goal} |`);
+        rows.push(`| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${failures(r)} | ${rssMb(child)} | ${describeFullCollections(collections.since(rowStart))} | ${goal} |`);
       log(`service RSS when settled: ${rssMb(child)} MB`);
 
       // Warm-up of the read path and of the write path (the append thread starts with the first
       // hire; the write path's code is compiled in its first seconds). The write path's first
       // seconds are shown as a row of their own: what the first hires after a start meet.
       await run({ url, connections: 10, duration: 2, headers, requests: [statusRequest('')] });
+      rowStart = collections.mark();
       row(`POST /hires, the first ${WARM_UP_SECONDS} s after start-up (warm-up, 10 connections)`, await run({ url, connections: 10, duration: WARM_UP_SECONDS, headers, requests: [hireRequest()] }), '(not a goal row)');
       // Each row starts on a quiet service, so that it does not pay for the previous row's backlog.
       const quiet = async () => {
         waited.push(await waitSettled(child, 60_000));
+        rowStart = collections.mark();
       };
 
       await quiet();
@@ -266,8 +273,8 @@ async function main(): Promise<void> {
       const alone = await run({ url, connections: CONNECTIONS, duration: DURATION, headers, requests: [statusRequest('')] });
       row('GET /status (no writes)', alone, '(beside its floor)');
       const floor = await floorRun(dir, await captureAnswer(url));
-      rows.push(`| GET /status's floor: bare Fastify, the same bytes from memory (no writes) | ${Math.round(floor.rps)} | ${floor.p50} | ${floor.p99} | ${failures(floor)} | | (the machine's limit for this read) |`);
-      log('\n| scenario | req/s (2xx) | p50 ms | p99 ms | errors/non-2xx | service RSS MB after | goal |\n|:--|--:|--:|--:|--:|--:|:--|');
+      rows.push(`| GET /status's floor: bare Fastify, the same bytes from memory (no writes) | ${Math.round(floor.rps)} | ${floor.p50} | ${floor.p99} | ${failures(floor)} | | | (the machine's limit for this read) |`);
+      log("\n| scenario | req/s (2xx) | p50 ms | p99 ms | errors/non-2xx | service RSS MB after | the service's full collections in the row | goal |\n|:--|--:|--:|--:|--:|--:|:--|:--|");
       rows.forEach((r) => log(r));
       log(
         '\n| POST /hires sent evenly: where the p99 is made | answered (the load generator) p50 / p99 | sent after due, p99 | the load generator\'s event-loop delay p99 (max) | inside the service p50 / p99 (max) | the service\'s event-loop delay p99 (max) | appends\' wait for their durable commit p50 / p99 (max) | the writer\'s finishing WAL checkpoints: count (whole WAL copied), median (max), summed |\n|:--|--:|--:|--:|--:|--:|--:|--:|',
