@@ -4,7 +4,7 @@ import type { ContractCommand, RecordHire } from './commands';
 import type { ContractEvent } from './events';
 import { decide } from './decide';
 import { evolve, fold, IncrementalFold } from './evolve';
-import { initialState } from './state';
+import { initialState, type PlacementState, type RegisteredContract } from './state';
 
 const reg = registered();
 const hireCmd = (over: Partial<RecordHire['data']> = {}): RecordHire => ({
@@ -510,4 +510,50 @@ describe("ids named like an object's inherited properties", () => {
       }
     });
   }
+});
+
+describe('what the folded contributions share (the service holds every contract\u2019s state)', () => {
+  // As the store hands events over: parsed from JSON, each with objects of its own.
+  const stored = (events: readonly ContractEvent[]): ContractEvent[] => events.map((e) => JSON.parse(JSON.stringify(e)) as ContractEvent);
+  const history = stored(
+    run(
+      [
+        hireCmd(),
+        hireCmd({ placementId: 'p-2', candidateRef: 'cand-8b1c', bonusCodes: ['B-50PLUS'] }),
+        hireCmd({ placementId: 'p-3', candidateRef: 'cand-9d2e' }),
+        purchase(),
+        purchase({ contributionId: 'k-2', invoiceReference: 'F-2023-002' }),
+        activity(),
+      ],
+      [reg],
+    ),
+  );
+  const state = fold(history) as RegisteredContract;
+  const c = state.contributions;
+
+  it('one catalogue version reference for all contributions that name that version, equal to what each event named', () => {
+    expect(c['p-1'].catalogue).toEqual({ catalogueId: 'utrecht', version: '2019' });
+    for (const id of ['p-2', 'p-3', 'k-1', 'k-2', 'a-1']) expect(c[id].catalogue).toBe(c['p-1'].catalogue);
+    // across contracts too, and the shared one cannot be written to
+    const other = fold(stored(run([hireCmd()], [registered()]))) as RegisteredContract;
+    expect(other.contributions['p-1'].catalogue).toBe(c['p-1'].catalogue);
+    expect(Object.isFrozen(c['p-1'].catalogue)).toBe(true);
+  });
+
+  it('one empty list of bonuses for the hires without any; a hire with bonuses keeps its own', () => {
+    const [p1, p2, p3] = ['p-1', 'p-2', 'p-3'].map((id) => c[id] as PlacementState);
+    expect(p1.bonusCodes).toEqual([]);
+    expect(p3.bonusCodes).toBe(p1.bonusCodes);
+    expect(Object.isFrozen(p1.bonusCodes)).toBe(true);
+    expect(p2.bonusCodes).toEqual(['B-50PLUS']);
+  });
+
+  it('a purchase\u2019s description is the supplier and the invoice, as before', () => {
+    expect(c['k-1']).toMatchObject({ description: 'Sociale Onderneming BV, invoice F-2023-001' });
+    expect(c['k-2']).toMatchObject({ description: 'Sociale Onderneming BV, invoice F-2023-002' });
+  });
+
+  it('folding one event at a time and all at once give equal states', () => {
+    expect(history.reduce(evolve, initialState)).toEqual(state);
+  });
 });

@@ -1,5 +1,6 @@
 import { maxDate, compareDates } from '../shared/dates';
 import { contributionOf, contributionsWith } from './contributions';
+import type { CatalogueVersionRef } from '../catalogues/types';
 import type { ContractEvent } from './events';
 import {
   initialState,
@@ -12,6 +13,36 @@ import {
   type PlacementTerms,
   type RegisteredContract,
 } from './state';
+
+/*
+ * Every contribution is held for as long as its contract's state is (the service keeps the states
+ * of all its contracts): what each one holds is paid for by every full garbage collection, whose
+ * marking time follows the number of objects. So the parts most contributions have alike are
+ * shared: the catalogue version they name, an empty list of bonuses, and a purchase's description
+ * made as one string. Nothing changes by value; states are never written to (readonly), and the
+ * shared objects are frozen as well.
+ */
+
+/** The catalogue version references handed out so far, by catalogue id and version. */
+const sharedRefs = new Map<string, Map<string, CatalogueVersionRef>>();
+/** A bound on them, should events name implausibly many versions: past it, each keeps its own. */
+const MAX_SHARED_REFS = 10_000;
+let sharedRefCount = 0;
+
+/** One frozen `{ catalogueId, version }` per catalogue version, whatever event named it. */
+function sharedRef(ref: CatalogueVersionRef): CatalogueVersionRef {
+  let byVersion = sharedRefs.get(ref.catalogueId);
+  const known = byVersion?.get(ref.version);
+  if (known !== undefined) return known;
+  if (sharedRefCount >= MAX_SHARED_REFS) return ref;
+  if (byVersion === undefined) sharedRefs.set(ref.catalogueId, (byVersion = new Map()));
+  const shared = Object.freeze({ catalogueId: ref.catalogueId, version: ref.version });
+  byVersion.set(ref.version, shared);
+  sharedRefCount++;
+  return shared;
+}
+
+const NO_BONUSES: readonly string[] = Object.freeze([]);
 
 const sortTerms = (t: readonly PlacementTerms[]): PlacementTerms[] =>
   [...t].sort((a, b) => compareDates(a.effectiveDate, b.effectiveDate) || a.seq - b.seq);
@@ -96,9 +127,9 @@ export function evolve(state: ContractState, event: ContractEvent): ContractStat
         id: d.placementId,
         seq,
         periodIndex: periodIndexOn(s.periods, maxDate(d.startDate, s.startDate)),
-        catalogue: d.catalogue,
+        catalogue: sharedRef(d.catalogue),
         blockCode: d.blockCode,
-        bonusCodes: d.bonusCodes,
+        bonusCodes: d.bonusCodes.length === 0 ? NO_BONUSES : d.bonusCodes,
         candidateRef: d.candidateRef,
         startDate: d.startDate,
         endDate: d.endDate,
@@ -124,11 +155,12 @@ export function evolve(state: ContractState, event: ContractEvent): ContractStat
         id: d.contributionId,
         seq,
         periodIndex: periodIndexOn(s.periods, d.date),
-        catalogue: d.catalogue,
+        catalogue: sharedRef(d.catalogue),
         blockCode: d.blockCode,
         date: d.date,
         input: 'invoice',
-        description: `${d.supplier.name}, invoice ${d.invoiceReference}`,
+        // Joined, not concatenated: one flat string rather than two cons strings kept as long as the state.
+        description: [d.supplier.name, ', invoice ', d.invoiceReference].join(''),
         amountExclVatCents: d.amountExclVatCents,
         hours: null,
         costCents: null,
@@ -147,7 +179,7 @@ export function evolve(state: ContractState, event: ContractEvent): ContractStat
         id: d.contributionId,
         seq,
         periodIndex: periodIndexOn(s.periods, d.date),
-        catalogue: d.catalogue,
+        catalogue: sharedRef(d.catalogue),
         blockCode: d.blockCode,
         date: d.date,
         input: d.hours !== null ? 'hours' : 'invoice',
@@ -168,7 +200,7 @@ export function evolve(state: ContractState, event: ContractEvent): ContractStat
         id: d.contributionId,
         seq,
         periodIndex: periodIndexOn(s.periods, d.date),
-        catalogue: d.catalogue,
+        catalogue: sharedRef(d.catalogue),
         blockCode: d.blockCode,
         date: d.date,
         input: d.valuedBy,
