@@ -2,8 +2,9 @@
  * The benchmarked service's full collections of its heap, read from V8's `--trace-gc` lines on its
  * stdout, so that a row can say whether one fell in it. A full collection on this machine holds the
  * event loop ~250 ms (a short final pause, and most of it in marking steps on the event loop while
- * the requests go on), so a 10 s row that holds one has a p99 of 300 ms or more, whatever it
- * measures. Node's own `gc` performance entries give only the final pause, not the marking steps.
+ * the requests go on), so a 10 s row sent at an even rate that holds one has a p99 of ~300 ms (a
+ * row of 50 connections hardly shows it: only the requests they had in flight wait). Node's own
+ * `gc` performance entries give only the final pause, not the marking steps.
  */
 
 /** One full collection (Mark-Compact) of the service's main heap. */

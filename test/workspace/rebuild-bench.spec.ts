@@ -8,7 +8,7 @@ const ROOT = resolve(__dirname, '../..');
 /**
  * `npm run bench:rebuild` end to end on a small store, as its npm script runs it: it generates the
  * store, compiles its child from the sources and rebuilds in that child. Its child once lacked a
- * folder the rebuild had come to import, and the benchmark failed for weeks unnoticed; this runs
+ * folder the rebuild had come to import, and the benchmark failed for two days unnoticed; this runs
  * it in `npm test`. Times are not asserted (a benchmark's figures are not a test's): only that
  * the child rebuilt every event of the store and the benchmark printed its table.
  */
